@@ -1,0 +1,39 @@
+package io.meridian.adapter.clickhouse;
+
+import io.meridian.adapter.CatalogConfigException;
+import io.meridian.adapter.CatalogSpec;
+import io.meridian.adapter.StorageBackend;
+import io.meridian.adapter.StorageBackendFactory;
+import io.meridian.adapter.jdbc.JdbcBackend;
+import io.meridian.adapter.jdbc.PooledDataSources;
+
+import org.apache.calcite.sql.dialect.ClickHouseSqlDialect;
+
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * Serves a ClickHouse server as a catalog. Fields: {@code url}
+ * ({@code jdbc:clickhouse://host:port/db}), {@code user}, {@code password}. ClickHouse databases
+ * become Meridian schemas; {@code system} and {@code information_schema} are hidden.
+ */
+public final class ClickHouseBackendFactory implements StorageBackendFactory {
+  @Override public String type() {
+    return "clickhouse";
+  }
+
+  @Override public StorageBackend create(CatalogSpec spec) {
+    String url = spec.require("url");
+    if (!url.startsWith("jdbc:clickhouse:") && !url.startsWith("jdbc:ch:")) {
+      throw new CatalogConfigException(spec.name(), "url", "must start with jdbc:clickhouse:");
+    }
+    return new JdbcBackend(spec,
+        PooledDataSources.create(spec, "com.clickhouse.jdbc.ClickHouseDriver", new Properties()),
+        ClickHouseSqlDialect.DEFAULT, null, ClickHouseBackendFactory::isUserSchema, "SELECT 1");
+  }
+
+  static boolean isUserSchema(String schema) {
+    String s = schema.toLowerCase(Locale.ROOT);
+    return !(s.equals("system") || s.equals("information_schema"));
+  }
+}

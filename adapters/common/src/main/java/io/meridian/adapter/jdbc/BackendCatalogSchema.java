@@ -1,0 +1,141 @@
+package io.meridian.adapter.jdbc;
+
+import com.google.common.collect.ImmutableSet;
+
+import org.apache.calcite.DataContext;
+import org.apache.calcite.adapter.jdbc.JdbcBaseSchema;
+import org.apache.calcite.adapter.jdbc.JdbcConvention;
+import org.apache.calcite.adapter.jdbc.JdbcSchema;
+import org.apache.calcite.linq4j.tree.Expression;
+import org.apache.calcite.linq4j.tree.Expressions;
+import org.apache.calcite.schema.Schema;
+import org.apache.calcite.schema.Table;
+import org.apache.calcite.schema.Wrapper;
+import org.apache.calcite.schema.lookup.IgnoreCaseLookup;
+import org.apache.calcite.schema.lookup.LikePattern;
+import org.apache.calcite.schema.lookup.LoadingCacheLookup;
+import org.apache.calcite.schema.lookup.Lookup;
+import org.apache.calcite.sql.SqlDialect;
+import org.apache.calcite.util.BuiltInMethod;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Set;
+import java.util.function.Predicate;
+import javax.sql.DataSource;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The Calcite schema of one JDBC catalog: one sub-schema per backend schema (system schemas
+ * hidden), each a Calcite {@link JdbcSchema}. All sub-schemas share one {@link JdbcConvention}
+ * named after the catalog, so that a join between two schemas of the same backend is pushed down
+ * as one statement, while two catalogs are always two places (two conventions).
+ */
+public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrapper {
+  private final String catalogName;
+  private final CatalogDataSource dataSource;
+  private final SqlDialect dialect;
+  private final JdbcConvention convention;
+  private final @Nullable String jdbcCatalog;
+  private final Predicate<String> visibleSchema;
+  private final Lookup<JdbcSchema> subSchemas;
+
+  /**
+   * Creates the schema of a catalog served at the top level of the root schema under
+   * {@code catalogName}.
+   */
+  public BackendCatalogSchema(String catalogName, CatalogDataSource dataSource,
+      SqlDialect dialect, @Nullable String jdbcCatalog, Predicate<String> visibleSchema,
+      Duration metadataExpiry) {
+    this.catalogName = requireNonNull(catalogName, "catalogName");
+    this.dataSource = requireNonNull(dataSource, "dataSource");
+    this.dialect = requireNonNull(dialect, "dialect");
+    this.jdbcCatalog = jdbcCatalog;
+    this.visibleSchema = requireNonNull(visibleSchema, "visibleSchema");
+    this.convention = JdbcConvention.of(dialect, catalogExpression(catalogName), catalogName);
+    this.subSchemas = new LoadingCacheLookup<>(new SchemaLookup(), metadataExpiry);
+  }
+
+  /** Returns {@code root.getSubSchema(catalogName)}, evaluated in generated code at run time. */
+  private static Expression catalogExpression(String catalogName) {
+    Expression root =
+        Expressions.call(DataContext.ROOT, BuiltInMethod.DATA_CONTEXT_GET_ROOT_SCHEMA.method);
+    return Expressions.call(root, BuiltInMethod.SCHEMA_GET_SUB_SCHEMA.method,
+        Expressions.constant(catalogName));
+  }
+
+  /** Returns the catalog name. */
+  public String catalogName() {
+    return catalogName;
+  }
+
+  /** Returns the convention (the processing place) of this catalog. */
+  public JdbcConvention convention() {
+    return convention;
+  }
+
+  /** Returns the dialect in which SQL is sent to this backend. */
+  public SqlDialect dialect() {
+    return dialect;
+  }
+
+  /** Returns the pooled data source of this catalog. */
+  public CatalogDataSource dataSource() {
+    return dataSource;
+  }
+
+  @Override public Lookup<Table> tables() {
+    return Lookup.empty();
+  }
+
+  @Override public Lookup<? extends Schema> subSchemas() {
+    return subSchemas;
+  }
+
+  @Override public boolean isMutable() {
+    return false;
+  }
+
+  @Override public <T> @Nullable T unwrap(Class<T> clazz) {
+    if (clazz.isInstance(this)) {
+      return clazz.cast(this);
+    }
+    if (clazz == DataSource.class) {
+      return clazz.cast(dataSource);
+    }
+    return null;
+  }
+
+  /** Lists the backend's schemas through {@code DatabaseMetaData.getSchemas}. */
+  private final class SchemaLookup extends IgnoreCaseLookup<JdbcSchema> {
+    @Override public @Nullable JdbcSchema get(String name) {
+      return names(name).contains(name)
+          ? new JdbcSchema(dataSource, dialect, convention, jdbcCatalog, name)
+          : null;
+    }
+
+    @Override public Set<String> getNames(LikePattern pattern) {
+      return names(pattern.pattern);
+    }
+
+    private Set<String> names(String pattern) {
+      ImmutableSet.Builder<String> builder = ImmutableSet.builder();
+      try (Connection connection = dataSource.getConnection();
+           ResultSet rs = connection.getMetaData().getSchemas(jdbcCatalog, pattern)) {
+        while (rs.next()) {
+          String schema = rs.getString(1);
+          if (schema != null && visibleSchema.test(schema)) {
+            builder.add(schema);
+          }
+        }
+      } catch (SQLException e) {
+        throw new IllegalStateException(dataSource.describe(e), e);
+      }
+      return builder.build();
+    }
+  }
+}

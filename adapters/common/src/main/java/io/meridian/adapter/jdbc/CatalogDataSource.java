@@ -1,0 +1,107 @@
+package io.meridian.adapter.jdbc;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A data source that names its catalog when a connection cannot be had, so that the client sees
+ * "catalog 'shop' (postgres) is unavailable: ..." rather than a bare driver message. It never
+ * puts credentials into the message.
+ */
+public final class CatalogDataSource implements DataSource, AutoCloseable {
+  private final String catalog;
+  private final String type;
+  private final DataSource delegate;
+  private final String secret;
+
+  public CatalogDataSource(String catalog, String type, DataSource delegate, String secret) {
+    this.catalog = requireNonNull(catalog, "catalog");
+    this.type = requireNonNull(type, "type");
+    this.delegate = requireNonNull(delegate, "delegate");
+    this.secret = secret;
+  }
+
+  /** Returns the message prefix used for every failure of this catalog. */
+  public String unavailableMessage(Throwable cause) {
+    Throwable root = cause;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String detail = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    return "catalog '" + catalog + "' (" + type + ") is unavailable: "
+        + Credentials.redact(detail, secret);
+  }
+
+  /**
+   * Returns a message for any failure of this catalog that names the catalog exactly once and
+   * holds no credentials.
+   */
+  public String describe(Throwable e) {
+    String message = e.getMessage();
+    if (message != null && message.startsWith("catalog '" + catalog + "'")) {
+      return message;
+    }
+    return "catalog '" + catalog + "' (" + type + "): "
+        + Credentials.redact(message == null ? e.getClass().getSimpleName() : message, secret);
+  }
+
+  @Override public Connection getConnection() throws SQLException {
+    try {
+      return delegate.getConnection();
+    } catch (SQLException | RuntimeException e) {
+      throw new SQLException(unavailableMessage(e), "08001", e);
+    }
+  }
+
+  @Override public Connection getConnection(String username, String password)
+      throws SQLException {
+    throw new SQLFeatureNotSupportedException("per-call credentials are not supported");
+  }
+
+  @Override public PrintWriter getLogWriter() throws SQLException {
+    return delegate.getLogWriter();
+  }
+
+  @Override public void setLogWriter(PrintWriter out) throws SQLException {
+    delegate.setLogWriter(out);
+  }
+
+  @Override public void setLoginTimeout(int seconds) throws SQLException {
+    delegate.setLoginTimeout(seconds);
+  }
+
+  @Override public int getLoginTimeout() throws SQLException {
+    return delegate.getLoginTimeout();
+  }
+
+  @Override public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+    return delegate.getParentLogger();
+  }
+
+  @Override public <T> T unwrap(Class<T> iface) throws SQLException {
+    if (iface.isInstance(this)) {
+      return iface.cast(this);
+    }
+    return delegate.unwrap(iface);
+  }
+
+  @Override public boolean isWrapperFor(Class<?> iface) throws SQLException {
+    return iface.isInstance(this) || delegate.isWrapperFor(iface);
+  }
+
+  @Override public void close() {
+    if (delegate instanceof AutoCloseable) {
+      try {
+        ((AutoCloseable) delegate).close();
+      } catch (Exception e) {
+        // Closing a pool of a dead backend may fail; nothing is lost.
+      }
+    }
+  }
+}

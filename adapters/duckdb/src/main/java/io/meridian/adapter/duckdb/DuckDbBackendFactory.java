@@ -1,0 +1,58 @@
+package io.meridian.adapter.duckdb;
+
+import io.meridian.adapter.CatalogConfigException;
+import io.meridian.adapter.CatalogSpec;
+import io.meridian.adapter.StorageBackend;
+import io.meridian.adapter.StorageBackendFactory;
+import io.meridian.adapter.jdbc.CatalogDataSource;
+import io.meridian.adapter.jdbc.JdbcBackend;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Serves an embedded DuckDB database file as a catalog. Fields: {@code path} (the database
+ * file; created if missing), {@code read-only} ({@code true}/{@code false}, default false).
+ * The file's schemas become Meridian schemas; DuckDB's system schemas are hidden.
+ */
+public final class DuckDbBackendFactory implements StorageBackendFactory {
+  @Override public String type() {
+    return "duckdb";
+  }
+
+  @Override public StorageBackend create(CatalogSpec spec) {
+    String path = spec.require("path");
+    boolean readOnly = booleanField(spec, "read-only");
+    DuckDbDataSource duckdb = new DuckDbDataSource(path, readOnly, List.of());
+    return new JdbcBackend(spec,
+        new CatalogDataSource(spec.name(), spec.type(), duckdb, null),
+        DuckDbSqlDialect.DEFAULT, databaseName(path), DuckDbBackendFactory::isUserSchema,
+        "SELECT 1");
+  }
+
+  /** Returns the name DuckDB gives the database of a file: the file name without extension. */
+  static String databaseName(String path) {
+    String file = Path.of(path).getFileName().toString();
+    int dot = file.indexOf('.');
+    return dot > 0 ? file.substring(0, dot) : file;
+  }
+
+  static boolean booleanField(CatalogSpec spec, String field) {
+    String value = spec.optional(field).orElse("false").trim().toLowerCase(Locale.ROOT);
+    switch (value) {
+    case "true":
+      return true;
+    case "false":
+      return false;
+    default:
+      throw new CatalogConfigException(spec.name(), field, "must be true or false");
+    }
+  }
+
+  /** Whether a DuckDB schema is the user's (not one of DuckDB's own). */
+  public static boolean isUserSchema(String schema) {
+    String s = schema.toLowerCase(Locale.ROOT);
+    return !(s.equals("information_schema") || s.equals("pg_catalog"));
+  }
+}

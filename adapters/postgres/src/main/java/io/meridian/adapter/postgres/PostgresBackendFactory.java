@@ -1,0 +1,44 @@
+package io.meridian.adapter.postgres;
+
+import io.meridian.adapter.CatalogSpec;
+import io.meridian.adapter.StorageBackend;
+import io.meridian.adapter.StorageBackendFactory;
+import io.meridian.adapter.jdbc.JdbcBackend;
+import io.meridian.adapter.jdbc.PooledDataSources;
+
+import org.apache.calcite.sql.dialect.PostgresqlSqlDialect;
+
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * Serves a PostgreSQL database as a catalog. Fields: {@code url}
+ * ({@code jdbc:postgresql://host:port/db}), {@code user}, {@code password}, {@code pool-size}.
+ * The database's schemas become Meridian schemas; {@code pg_catalog}, {@code information_schema}
+ * and PostgreSQL's toast and temporary schemas are hidden.
+ */
+public final class PostgresBackendFactory implements StorageBackendFactory {
+  @Override public String type() {
+    return "postgres";
+  }
+
+  @Override public StorageBackend create(CatalogSpec spec) {
+    String url = spec.require("url");
+    if (!url.startsWith("jdbc:postgresql:")) {
+      throw new io.meridian.adapter.CatalogConfigException(spec.name(), "url",
+          "must start with jdbc:postgresql:");
+    }
+    Properties props = new Properties();
+    props.setProperty("ApplicationName", "meridian");
+    props.setProperty("reWriteBatchedInserts", "true");
+    return new JdbcBackend(spec,
+        PooledDataSources.create(spec, "org.postgresql.Driver", props),
+        PostgresqlSqlDialect.DEFAULT, null, PostgresBackendFactory::isUserSchema, "SELECT 1");
+  }
+
+  static boolean isUserSchema(String schema) {
+    String s = schema.toLowerCase(Locale.ROOT);
+    return !(s.equals("pg_catalog") || s.equals("information_schema")
+        || s.startsWith("pg_toast") || s.startsWith("pg_temp"));
+  }
+}

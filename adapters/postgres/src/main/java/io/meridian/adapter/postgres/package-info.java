@@ -1,0 +1,2 @@
+/** PostgreSQL as a Meridian storage backend ({@code type: postgres}). */
+package io.meridian.adapter.postgres;

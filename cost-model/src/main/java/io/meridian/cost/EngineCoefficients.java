@@ -1,0 +1,91 @@
+package io.meridian.cost;
+
+import com.google.common.collect.ImmutableMap;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Per-engine cost coefficients: the cost of processing one row in an engine, and of moving one
+ * row between two engines. Loaded from the versioned resource
+ * {@code io/meridian/cost/engine-coefficients.properties}, then overridden by configuration.
+ *
+ * <p>Keys are {@code <engine-kind>.<coefficient>}, for example {@code postgres.row-cpu} or
+ * {@code transfer.jdbc.row}.
+ */
+public final class EngineCoefficients {
+  private static final String RESOURCE = "/io/meridian/cost/engine-coefficients.properties";
+
+  private final String version;
+  private final ImmutableMap<String, Double> values;
+
+  private EngineCoefficients(String version, ImmutableMap<String, Double> values) {
+    this.version = version;
+    this.values = values;
+  }
+
+  /** Loads the built-in coefficients. */
+  public static EngineCoefficients builtIn() {
+    Properties p = new Properties();
+    try (InputStream in = EngineCoefficients.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + RESOURCE);
+      }
+      p.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return fromProperties(p);
+  }
+
+  /** Parses coefficients; every value except {@code version} must be a non-negative number. */
+  public static EngineCoefficients fromProperties(Properties p) {
+    ImmutableMap.Builder<String, Double> builder = ImmutableMap.builder();
+    for (String key : p.stringPropertyNames()) {
+      if (key.equals("version")) {
+        continue;
+      }
+      double v;
+      try {
+        v = Double.parseDouble(p.getProperty(key).trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("cost coefficient '" + key + "' is not a number");
+      }
+      if (v < 0 || Double.isNaN(v) || Double.isInfinite(v)) {
+        throw new IllegalArgumentException("cost coefficient '" + key + "' must be >= 0");
+      }
+      builder.put(key, v);
+    }
+    return new EngineCoefficients(p.getProperty("version", "unversioned"),
+        builder.buildOrThrow());
+  }
+
+  /** Returns a copy with some coefficients replaced (configuration overrides). */
+  public EngineCoefficients withOverrides(Map<String, Double> overrides) {
+    Map<String, Double> merged = new java.util.TreeMap<>(values);
+    merged.putAll(overrides);
+    return new EngineCoefficients(version + "+overrides", ImmutableMap.copyOf(merged));
+  }
+
+  /** Returns the version of the coefficient set. */
+  public String version() {
+    return version;
+  }
+
+  /** Returns one coefficient; a missing key is a programming error and fails. */
+  public double get(String key) {
+    Double v = values.get(key);
+    if (v == null) {
+      throw new IllegalArgumentException("no cost coefficient '" + key + "'");
+    }
+    return v;
+  }
+
+  /** Returns all coefficients. */
+  public ImmutableMap<String, Double> asMap() {
+    return values;
+  }
+}

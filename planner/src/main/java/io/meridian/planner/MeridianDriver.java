@@ -1,0 +1,106 @@
+package io.meridian.planner;
+
+import org.apache.calcite.avatica.AvaticaConnection;
+import org.apache.calcite.avatica.Handler;
+import org.apache.calcite.avatica.HandlerImpl;
+import org.apache.calcite.config.CalciteConnectionProperty;
+import org.apache.calcite.config.NullCollation;
+import org.apache.calcite.jdbc.CalciteConnection;
+import org.apache.calcite.jdbc.Driver;
+import org.apache.calcite.schema.SchemaPlus;
+import org.apache.calcite.sql.validate.SqlConformanceEnum;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Properties;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The engine's JDBC entry point: a Calcite driver whose every connection sees the catalogs of
+ * one {@link CatalogRegistry} at the top level ({@code catalog.schema.table}) and uses
+ * Meridian's SQL conventions. It is not registered with {@code DriverManager}; the server holds
+ * the instance.
+ *
+ * <p>Meridian's SQL conventions (documented in {@code docs/sql.md}):
+ * <ul>
+ *   <li>unquoted identifiers are folded to lower case and matched case-insensitively, so
+ *   {@code SELECT * FROM Shop.Public.Customer} finds {@code shop.public.customer}; quoted
+ *   identifiers keep their case;
+ *   <li>conformance {@link SqlConformanceEnum#LENIENT}: {@code GROUP BY} an output alias or
+ *   ordinal, {@code LIMIT}/{@code OFFSET}, and the other common dialect extensions are accepted;
+ *   <li>NULLs sort last in ascending order and first in descending order, as in PostgreSQL;
+ *   <li>session time zone UTC unless the client sets {@code timeZone}.
+ * </ul>
+ */
+public final class MeridianDriver extends Driver {
+  /** The connect string prefix; the rest of the URL is ignored. */
+  public static final String CONNECT_STRING_PREFIX = "jdbc:meridian:";
+
+  private final CatalogRegistry catalogs;
+
+  public MeridianDriver(CatalogRegistry catalogs) {
+    super(null);
+    this.catalogs = requireNonNull(catalogs, "catalogs");
+  }
+
+  /** Returns the catalogs every connection sees. */
+  public CatalogRegistry catalogs() {
+    return catalogs;
+  }
+
+  @Override protected String getConnectStringPrefix() {
+    return CONNECT_STRING_PREFIX;
+  }
+
+  /** Returns Meridian's default connection properties; a client may override each. */
+  public static Properties defaultProperties() {
+    Properties p = new Properties();
+    p.setProperty(CalciteConnectionProperty.UNQUOTED_CASING.camelName(), "TO_LOWER");
+    p.setProperty(CalciteConnectionProperty.QUOTED_CASING.camelName(), "UNCHANGED");
+    p.setProperty(CalciteConnectionProperty.CASE_SENSITIVE.camelName(), "false");
+    p.setProperty(CalciteConnectionProperty.QUOTING.camelName(), "DOUBLE_QUOTE");
+    p.setProperty(CalciteConnectionProperty.CONFORMANCE.camelName(),
+        SqlConformanceEnum.LENIENT.name());
+    p.setProperty(CalciteConnectionProperty.DEFAULT_NULL_COLLATION.camelName(),
+        NullCollation.HIGH.name());
+    p.setProperty(CalciteConnectionProperty.TIME_ZONE.camelName(), "UTC");
+    return p;
+  }
+
+  /** Opens a connection with Meridian's defaults, overridden by {@code info}. */
+  public CalciteConnection open(Properties info) throws SQLException {
+    Properties merged = defaultProperties();
+    if (info != null) {
+      merged.putAll(info);
+    }
+    Connection connection = connect(CONNECT_STRING_PREFIX, merged);
+    return connection.unwrap(CalciteConnection.class);
+  }
+
+  @Override protected Handler createHandler() {
+    Handler calciteHandler = super.createHandler();
+    return new HandlerImpl() {
+      @Override public void onConnectionInit(AvaticaConnection connection)
+          throws SQLException {
+        calciteHandler.onConnectionInit(connection);
+        SchemaPlus root = connection.unwrap(CalciteConnection.class).getRootSchema();
+        catalogs.backends().forEach((name, backend) -> root.add(name, backend.schema()));
+      }
+
+      @Override public void onConnectionClose(AvaticaConnection connection) {
+        calciteHandler.onConnectionClose(connection);
+      }
+
+      @Override public void onStatementExecute(
+          org.apache.calcite.avatica.AvaticaStatement statement, ResultSink resultSink) {
+        calciteHandler.onStatementExecute(statement, resultSink);
+      }
+
+      @Override public void onStatementClose(
+          org.apache.calcite.avatica.AvaticaStatement statement) {
+        calciteHandler.onStatementClose(statement);
+      }
+    };
+  }
+}

@@ -1,0 +1,100 @@
+package io.meridian.server;
+
+import io.meridian.adapter.jdbc.Credentials;
+
+import org.apache.calcite.avatica.AvaticaSeverity;
+import org.apache.calcite.avatica.remote.AvaticaRuntimeException;
+import org.apache.calcite.runtime.CalciteContextException;
+import org.apache.calcite.sql.parser.SqlParseException;
+import org.apache.calcite.sql.parser.SqlParserPos;
+import org.apache.calcite.sql.validate.SqlValidatorException;
+
+import java.sql.SQLException;
+
+/**
+ * Turns an engine failure into the one message a client needs, with a SQL state:
+ * <ul>
+ *   <li>bad SQL: {@code 42601}, "SQL parse error at line L, column C: ...";
+ *   <li>unknown catalog, schema, table, column, function: {@code 42000}, with the position and
+ *   the name, as the validator reports it;
+ *   <li>a backend that is down: {@code 08001}, "catalog 'shop' (postgres) is unavailable: ...";
+ *   <li>anything else: the innermost message, SQL state {@code HY000}.
+ * </ul>
+ * Credentials embedded in URLs are removed from every message.
+ */
+final class ErrorTranslator {
+  private ErrorTranslator() {
+  }
+
+  static AvaticaRuntimeException translate(Throwable e) {
+    if (e instanceof AvaticaRuntimeException) {
+      return (AvaticaRuntimeException) e;
+    }
+    SqlParseException parse = find(e, SqlParseException.class);
+    if (parse != null) {
+      SqlParserPos pos = parse.getPos();
+      String message = firstLine(parse.getMessage());
+      String where = pos == null ? "" : "at line " + pos.getLineNum() + ", column "
+          + pos.getColumnNum() + ": ";
+      if (message.startsWith("Encountered") || message.startsWith("Incorrect syntax")
+          || message.contains("at line")) {
+        where = "";
+      }
+      return error("SQL parse error " + where + message, "42601");
+    }
+    CalciteContextException context = find(e, CalciteContextException.class);
+    if (context != null) {
+      return error(context.getMessage(), "42000");
+    }
+    SqlValidatorException validator = find(e, SqlValidatorException.class);
+    if (validator != null) {
+      return error(validator.getMessage(), "42000");
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      if (m != null && m.startsWith("catalog '")) {
+        String state = t instanceof SQLException && ((SQLException) t).getSQLState() != null
+            ? ((SQLException) t).getSQLState() : "08001";
+        return error(m, state);
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    String state = root instanceof SQLException && ((SQLException) root).getSQLState() != null
+        ? ((SQLException) root).getSQLState() : "HY000";
+    return error(m, state);
+  }
+
+  private static AvaticaRuntimeException error(String message, String state) {
+    return new AvaticaRuntimeException(Credentials.redact(message), -1, state,
+        AvaticaSeverity.ERROR);
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    String first = nl < 0 ? s : s.substring(0, nl);
+    // Calcite lists every expected token after the first line; keep the gist.
+    return first.strip();
+  }
+
+  private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,160 @@
+package io.meridian.server;
+
+import io.meridian.adapter.StorageBackend;
+import io.meridian.planner.CatalogRegistry;
+import io.meridian.planner.MeridianDriver;
+import io.meridian.server.config.MeridianConfig;
+
+import org.apache.calcite.avatica.remote.Driver.Serialization;
+import org.apache.calcite.avatica.remote.LocalService;
+import org.apache.calcite.avatica.server.HttpServer;
+import org.apache.calcite.avatica.server.ServerCustomizer;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A running Meridian server: the catalogs, the engine, and the Avatica HTTP endpoint that JDBC
+ * clients (sqlline, DBeaver, BI tools) connect to with the Avatica thin driver.
+ *
+ * <p>Backends are probed at start-up. One that does not answer is reported and probed again in
+ * the background; it never stops the other catalogs from serving, and statements that need it
+ * fail with a message naming it.
+ */
+public final class MeridianServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MeridianServer.class);
+  private static final long RETRY_SECONDS = 15;
+
+  private final MeridianConfig config;
+  private final CatalogRegistry catalogs;
+  private final MeridianDriver driver;
+  private final HttpServer http;
+  private final ScheduledExecutorService prober;
+  private final Map<String, Boolean> available = new ConcurrentHashMap<>();
+
+  private MeridianServer(MeridianConfig config, CatalogRegistry catalogs, MeridianDriver driver,
+      HttpServer http, ScheduledExecutorService prober) {
+    this.config = config;
+    this.catalogs = catalogs;
+    this.driver = driver;
+    this.http = http;
+    this.prober = prober;
+  }
+
+  /** Creates the catalogs, probes them and starts serving. */
+  public static MeridianServer start(MeridianConfig config) throws SQLException {
+    requireNonNull(config, "config");
+    CatalogRegistry catalogs = CatalogRegistry.create(config.catalogs());
+    try {
+      MeridianDriver driver = new MeridianDriver(catalogs);
+      Properties cache = new Properties();
+      MeridianMeta meta = new MeridianMeta(driver, cache);
+      Serialization serialization = Serialization.valueOf(config.serialization());
+      ServerCustomizer<Server> bind = server -> {
+        for (Connector c : server.getConnectors()) {
+          if (c instanceof ServerConnector) {
+            ((ServerConnector) c).setHost(config.host());
+          }
+        }
+      };
+      HttpServer http = new HttpServer.Builder<Server>()
+          .withHandler(new LocalService(meta), serialization)
+          .withPort(config.port())
+          .withServerCustomizers(List.of(bind), Server.class)
+          .build();
+      if (!config.host().equals("127.0.0.1") && !config.host().equals("localhost")
+          && !config.host().equals("::1")) {
+        LOG.warn("Binding to {} without authentication: anyone who can reach this address can"
+            + " query every catalog", config.host());
+      }
+      ScheduledExecutorService prober = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "meridian-backend-prober");
+        t.setDaemon(true);
+        return t;
+      });
+      MeridianServer server = new MeridianServer(config, catalogs, driver, http, prober);
+      server.probeAll(true);
+      http.start();
+      prober.scheduleWithFixedDelay(() -> server.probeAll(false), RETRY_SECONDS,
+          RETRY_SECONDS, TimeUnit.SECONDS);
+      return server;
+    } catch (RuntimeException | SQLException e) {
+      catalogs.close();
+      throw e;
+    }
+  }
+
+  private void probeAll(boolean startup) {
+    for (StorageBackend backend : catalogs.backends().values()) {
+      Boolean before = available.get(backend.catalogName());
+      if (!startup && Boolean.TRUE.equals(before)) {
+        continue; // only backends that were down are probed again
+      }
+      try {
+        backend.checkAvailable();
+        available.put(backend.catalogName(), true);
+        if (startup) {
+          LOG.info("catalog '{}' ({}) is available", backend.catalogName(), backend.type());
+        } else {
+          LOG.info("catalog '{}' ({}) is available again", backend.catalogName(),
+              backend.type());
+        }
+      } catch (SQLException | RuntimeException e) {
+        available.put(backend.catalogName(), false);
+        if (startup) {
+          LOG.warn("{}; the other catalogs are served, and it is retried every {} s",
+              e.getMessage(), RETRY_SECONDS);
+        } else {
+          LOG.debug("still unavailable: {}", e.getMessage());
+        }
+      }
+    }
+  }
+
+  /** Returns whether each catalog answered its last probe. */
+  public Map<String, Boolean> catalogAvailability() {
+    return Map.copyOf(available);
+  }
+
+  /** Returns the port the server listens on. */
+  public int port() {
+    return http.getPort();
+  }
+
+  /** Returns the JDBC URL a client gives the Avatica thin driver. */
+  public String jdbcUrl() {
+    String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
+    return "jdbc:avatica:remote:url=http://" + host + ":" + port() + ";serialization="
+        + config.serialization();
+  }
+
+  /** Returns the engine driver (for in-process use: tests, benchmarks). */
+  public MeridianDriver driver() {
+    return driver;
+  }
+
+  /** Stops serving and closes every backend. */
+  @Override public void close() {
+    prober.shutdownNow();
+    http.stop();
+    catalogs.close();
+  }
+
+  /** Blocks until the HTTP server stops. */
+  public void join() throws InterruptedException {
+    http.join();
+  }
+}

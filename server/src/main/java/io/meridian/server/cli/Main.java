@@ -1,0 +1,218 @@
+package io.meridian.server.cli;
+
+import io.meridian.server.MeridianServer;
+import io.meridian.server.config.ConfigException;
+import io.meridian.server.config.ConfigurationManager;
+import io.meridian.server.config.MeridianConfig;
+import io.meridian.server.demo.DemoEnvironment;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/** The {@code meridian} command: {@code serve}, {@code query}, {@code sql}. */
+public final class Main {
+  /** The URL the client commands use when none is given. */
+  public static final String DEFAULT_URL = "jdbc:avatica:remote:url=http://127.0.0.1:"
+      + MeridianConfig.DEFAULT_PORT + ";serialization=PROTOBUF";
+
+  private static final String USAGE = String.join("\n",
+      "Usage: meridian <command> [options]",
+      "",
+      "Commands:",
+      "  serve   start the server (with no --config: the embedded federated demo)",
+      "  query   run one SQL statement against a running server and print the result",
+      "  sql     open an interactive SQL shell (sqlline) on a running server",
+      "",
+      "Run 'meridian <command> --help' for the options of a command.");
+
+  private static final String SERVE_USAGE = String.join("\n",
+      "Usage: meridian serve [--config FILE] [--port N] [--host ADDR] [--data-dir DIR]"
+          + " [--demo-scale S]",
+      "",
+      "Starts the Meridian server in the foreground; Ctrl-C stops it cleanly.",
+      "  --config FILE     YAML configuration (see docs/configuration.md). Without it, serves",
+      "                    the embedded demo: TPC-H-derived data in an embedded PostgreSQL",
+      "                    (shop), an embedded DuckDB (analytics) and Parquet files (lake).",
+      "  --port N          HTTP port (default: the config's, else 8765; 0 picks a free port)",
+      "  --host ADDR       bind address (default 127.0.0.1)",
+      "  --data-dir DIR    where Meridian keeps its data (default ./data, or the config's)",
+      "  --demo-scale S    TPC-H scale factor of the demo data (default 0.1)");
+
+  private static final String QUERY_USAGE = String.join("\n",
+      "Usage: meridian query [--url URL] [--max-rows N] \"SQL\"",
+      "",
+      "Runs one statement and prints the result as an aligned table. Exit code 0 on success,",
+      "1 with the error message on failure.",
+      "  --url URL       JDBC URL of the server (default " + DEFAULT_URL + ")",
+      "  --max-rows N    print at most N rows (default 10000)");
+
+  private static final String SQL_USAGE = String.join("\n",
+      "Usage: meridian sql [--url URL]",
+      "",
+      "Opens sqlline, an interactive SQL shell, connected to a running server.",
+      "  --url URL    JDBC URL of the server (default " + DEFAULT_URL + ")");
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(Arrays.asList(args), System.out, System.err));
+  }
+
+  /** Runs a command and returns the process exit code. */
+  public static int run(List<String> args, PrintStream out, PrintStream err) {
+    if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h")
+        || args.get(0).equals("help")) {
+      out.println(USAGE);
+      return args.isEmpty() ? 2 : 0;
+    }
+    String command = args.get(0);
+    List<String> rest = args.subList(1, args.size());
+    String usage = command.equals("serve") ? SERVE_USAGE
+        : command.equals("query") ? QUERY_USAGE : command.equals("sql") ? SQL_USAGE : null;
+    if (usage == null) {
+      err.println("meridian: unknown command '" + command + "'\n\n" + USAGE);
+      return 2;
+    }
+    try {
+      switch (command) {
+      case "serve":
+        return serve(new Arguments(rest,
+            Set.of("config", "port", "host", "data-dir", "demo-scale")), out, usage);
+      case "query":
+        return query(new Arguments(rest, Set.of("url", "max-rows")), out, err, usage);
+      default:
+        return sql(new Arguments(rest, Set.of("url")), out, usage);
+      }
+    } catch (Arguments.UsageException e) {
+      err.println("meridian " + command + ": " + e.getMessage() + "\n\n" + usage);
+      return 2;
+    }
+  }
+
+  private static int serve(Arguments a, PrintStream out, String usage) {
+    if (a.help()) {
+      out.println(usage);
+      return 0;
+    }
+    if (!a.positional().isEmpty()) {
+      throw new Arguments.UsageException("unexpected argument '" + a.positional().get(0) + "'");
+    }
+    Logger log = LoggerFactory.getLogger(Main.class);
+    DemoEnvironment demo = null;
+    MeridianServer server = null;
+    try {
+      MeridianConfig config;
+      if (a.option("config").isPresent()) {
+        config = new ConfigurationManager().load(Path.of(a.option("config").get()));
+        if (a.option("data-dir").isPresent()) {
+          config = new MeridianConfig(config.host(), config.port(), config.serialization(),
+              Path.of(a.option("data-dir").get()).toAbsolutePath(), config.catalogs());
+        }
+      } else {
+        Path dataDir = Path.of(a.option("data-dir").orElse("data")).toAbsolutePath();
+        demo = DemoEnvironment.start(dataDir, a.doubleOption("demo-scale", 0.1));
+        config = demo.config("127.0.0.1", MeridianConfig.DEFAULT_PORT, dataDir);
+      }
+      if (a.option("port").isPresent()) {
+        config = config.withPort(a.intOption("port", config.port()));
+      }
+      if (a.option("host").isPresent()) {
+        config = config.withHost(a.option("host").get());
+      }
+      server = MeridianServer.start(config);
+    } catch (ConfigException | io.meridian.adapter.CatalogConfigException e) {
+      log.error("Configuration error: {}", e.getMessage());
+      closeQuietly(demo);
+      return 1;
+    } catch (Exception e) {
+      log.error("Meridian could not start: {}", e.toString(), e);
+      closeQuietly(server);
+      closeQuietly(demo);
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    final MeridianServer running = server;
+    final DemoEnvironment runningDemo = demo;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("Shutting down");
+      closeQuietly(running);
+      closeQuietly(runningDemo);
+      stopped.countDown();
+    }, "meridian-shutdown"));
+    out.println("Meridian ready: " + server.jdbcUrl());
+    out.flush();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  private static int query(Arguments a, PrintStream out, PrintStream err, String usage) {
+    if (a.help()) {
+      out.println(usage);
+      return 0;
+    }
+    if (a.positional().size() != 1) {
+      throw new Arguments.UsageException("expected exactly one SQL statement (quote it)");
+    }
+    String url = a.option("url").orElse(DEFAULT_URL);
+    try (Connection c = DriverManager.getConnection(url);
+         Statement s = c.createStatement()) {
+      if (s.execute(a.positional().get(0))) {
+        try (ResultSet rs = s.getResultSet()) {
+          TablePrinter.print(rs, out, a.intOption("max-rows", 10_000));
+        }
+      } else {
+        out.println("(" + s.getUpdateCount() + " rows affected)");
+      }
+      return 0;
+    } catch (SQLException e) {
+      err.println("Error: " + ErrorMessages.clientMessage(e));
+      return 1;
+    }
+  }
+
+  private static int sql(Arguments a, PrintStream out, String usage) {
+    if (a.help()) {
+      out.println(usage);
+      return 0;
+    }
+    List<String> args = new ArrayList<>(List.of(
+        "-u", a.option("url").orElse(DEFAULT_URL),
+        "-n", "", "-p", "",
+        "-d", "org.apache.calcite.avatica.remote.Driver"));
+    try {
+      sqlline.SqlLine.main(args.toArray(new String[0]));
+      return 0;
+    } catch (java.io.IOException e) {
+      out.println("sqlline failed: " + e);
+      return 1;
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // shutting down anyway
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The {@code meridian} command line: serve, query, sql. */
+package io.meridian.server.cli;

@@ -1,0 +1,2 @@
+/** Meridian's configuration file: parsing, {@code ${env:NAME}} substitution, validation. */
+package io.meridian.server.config;
