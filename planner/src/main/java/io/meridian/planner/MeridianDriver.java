@@ -27,8 +27,10 @@ import static java.util.Objects.requireNonNull;
  *   <li>unquoted identifiers are folded to lower case and matched case-insensitively, so
  *   {@code SELECT * FROM Shop.Public.Customer} finds {@code shop.public.customer}; quoted
  *   identifiers keep their case;
- *   <li>conformance {@link SqlConformanceEnum#LENIENT}: {@code GROUP BY} an output alias or
- *   ordinal, {@code LIMIT}/{@code OFFSET}, and the other common dialect extensions are accepted;
+ *   <li>Calcite's Babel parser, which accepts the common dialects' syntax (PostgreSQL's
+ *   {@code ::} casts, {@code value} and other non-reserved words as aliases), with conformance
+ *   {@link SqlConformanceEnum#LENIENT}: {@code GROUP BY} an output alias or ordinal,
+ *   {@code LIMIT}/{@code OFFSET}, and the other common dialect extensions are accepted;
  *   <li>NULLs sort last in ascending order and first in descending order, as in PostgreSQL;
  *   <li>session time zone UTC unless the client sets {@code timeZone}.
  * </ul>
@@ -49,6 +51,10 @@ public final class MeridianDriver extends Driver {
     return catalogs;
   }
 
+  @Override public org.apache.calcite.jdbc.CalcitePrepare createPrepare() {
+    return new MeridianPrepare();
+  }
+
   @Override protected String getConnectStringPrefix() {
     return CONNECT_STRING_PREFIX;
   }
@@ -65,6 +71,10 @@ public final class MeridianDriver extends Driver {
     p.setProperty(CalciteConnectionProperty.DEFAULT_NULL_COLLATION.camelName(),
         NullCollation.HIGH.name());
     p.setProperty(CalciteConnectionProperty.TIME_ZONE.camelName(), "UTC");
+    p.setProperty(CalciteConnectionProperty.PARSER_FACTORY.camelName(),
+        "org.apache.calcite.sql.parser.babel.SqlBabelParserImpl#FACTORY");
+    p.setProperty(CalciteConnectionProperty.TYPE_SYSTEM.camelName(),
+        MeridianTypeSystem.class.getName() + "#INSTANCE");
     return p;
   }
 

@@ -6,6 +6,7 @@ import io.meridian.adapter.StorageBackend;
 import io.meridian.adapter.StorageBackendFactory;
 import io.meridian.adapter.jdbc.JdbcBackend;
 import io.meridian.adapter.jdbc.PooledDataSources;
+import io.meridian.adapter.jdbc.RowCountSources;
 
 import org.apache.calcite.sql.dialect.ClickHouseSqlDialect;
 
@@ -29,7 +30,10 @@ public final class ClickHouseBackendFactory implements StorageBackendFactory {
     }
     return new JdbcBackend(spec,
         PooledDataSources.create(spec, "com.clickhouse.jdbc.ClickHouseDriver", new Properties()),
-        ClickHouseSqlDialect.DEFAULT, null, ClickHouseBackendFactory::isUserSchema, "SELECT 1");
+        ClickHouseSqlDialect.DEFAULT, null, ClickHouseBackendFactory::isUserSchema,
+        RowCountSources.catalogQuery(
+            "SELECT total_rows FROM system.tables WHERE database = ? AND name = ?"),
+        "SELECT 1");
   }
 
   static boolean isUserSchema(String schema) {

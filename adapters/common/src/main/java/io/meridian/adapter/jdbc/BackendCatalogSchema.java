@@ -42,6 +42,7 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
   private final JdbcConvention convention;
   private final @Nullable String jdbcCatalog;
   private final Predicate<String> visibleSchema;
+  private final TableStatisticsCache statistics;
   private final Lookup<JdbcSchema> subSchemas;
 
   /**
@@ -50,13 +51,15 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
    */
   public BackendCatalogSchema(String catalogName, CatalogDataSource dataSource,
       SqlDialect dialect, @Nullable String jdbcCatalog, Predicate<String> visibleSchema,
-      Duration metadataExpiry) {
+      RowCountSource rowCounts, Duration metadataExpiry) {
     this.catalogName = requireNonNull(catalogName, "catalogName");
     this.dataSource = requireNonNull(dataSource, "dataSource");
     this.dialect = requireNonNull(dialect, "dialect");
     this.jdbcCatalog = jdbcCatalog;
     this.visibleSchema = requireNonNull(visibleSchema, "visibleSchema");
     this.convention = JdbcConvention.of(dialect, catalogExpression(catalogName), catalogName);
+    this.statistics =
+        new TableStatisticsCache(dataSource, jdbcCatalog, rowCounts, metadataExpiry);
     this.subSchemas = new LoadingCacheLookup<>(new SchemaLookup(), metadataExpiry);
   }
 
@@ -81,6 +84,11 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
   /** Returns the dialect in which SQL is sent to this backend. */
   public SqlDialect dialect() {
     return dialect;
+  }
+
+  /** Returns the statistics of this catalog's tables. */
+  public TableStatisticsCache statistics() {
+    return statistics;
   }
 
   /** Returns the pooled data source of this catalog. */
@@ -114,7 +122,8 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
   private final class SchemaLookup extends IgnoreCaseLookup<JdbcSchema> {
     @Override public @Nullable JdbcSchema get(String name) {
       return names(name).contains(name)
-          ? new JdbcSchema(dataSource, dialect, convention, jdbcCatalog, name)
+          ? new StatisticsJdbcSchema(dataSource, dialect, convention, jdbcCatalog, name,
+              statistics)
           : null;
     }
 

@@ -29,12 +29,13 @@ public class JdbcBackend implements StorageBackend {
   private final String probeSql;
 
   public JdbcBackend(CatalogSpec spec, CatalogDataSource dataSource, SqlDialect dialect,
-      @Nullable String jdbcCatalog, Predicate<String> visibleSchema, String probeSql) {
+      @Nullable String jdbcCatalog, Predicate<String> visibleSchema, RowCountSource rowCounts,
+      String probeSql) {
     this.spec = requireNonNull(spec, "spec");
     this.dataSource = requireNonNull(dataSource, "dataSource");
     this.probeSql = requireNonNull(probeSql, "probeSql");
     this.schema = new BackendCatalogSchema(spec.name(), dataSource, dialect, jdbcCatalog,
-        visibleSchema, METADATA_EXPIRY);
+        visibleSchema, rowCounts, METADATA_EXPIRY);
   }
 
   @Override public String catalogName() {

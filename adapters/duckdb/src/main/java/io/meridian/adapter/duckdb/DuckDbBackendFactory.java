@@ -6,6 +6,8 @@ import io.meridian.adapter.StorageBackend;
 import io.meridian.adapter.StorageBackendFactory;
 import io.meridian.adapter.jdbc.CatalogDataSource;
 import io.meridian.adapter.jdbc.JdbcBackend;
+import io.meridian.adapter.jdbc.RowCountSource;
+import io.meridian.adapter.jdbc.RowCountSources;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +19,16 @@ import java.util.Locale;
  * The file's schemas become Meridian schemas; DuckDB's system schemas are hidden.
  */
 public final class DuckDbBackendFactory implements StorageBackendFactory {
+  /**
+   * Row counts of base tables from {@code duckdb_tables()}; views (for example over Parquet
+   * files, whose footers hold the count) are counted exactly, within ten seconds.
+   */
+  public static final RowCountSource ROW_COUNTS = RowCountSources.firstOf(
+      RowCountSources.catalogQuery("SELECT estimated_size FROM duckdb_tables()"
+          + " WHERE schema_name = ? AND table_name = ?"),
+      (connection, schema, table) ->
+          RowCountSources.exactCount(connection, schema, table, "\"", 10));
+
   @Override public String type() {
     return "duckdb";
   }
@@ -28,7 +40,7 @@ public final class DuckDbBackendFactory implements StorageBackendFactory {
     return new JdbcBackend(spec,
         new CatalogDataSource(spec.name(), spec.type(), duckdb, null),
         DuckDbSqlDialect.DEFAULT, databaseName(path), DuckDbBackendFactory::isUserSchema,
-        "SELECT 1");
+        ROW_COUNTS, "SELECT 1");
   }
 
   /** Returns the name DuckDB gives the database of a file: the file name without extension. */

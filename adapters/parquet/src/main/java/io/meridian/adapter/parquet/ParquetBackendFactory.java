@@ -46,7 +46,8 @@ public final class ParquetBackendFactory implements StorageBackendFactory {
     return new JdbcBackend(spec,
         new CatalogDataSource(spec.name(), spec.type(), duckdb, null),
         DuckDbSqlDialect.DEFAULT, "memory",
-        s -> DuckDbBackendFactory.isUserSchema(s) && !s.equals("main"), "SELECT 1");
+        s -> DuckDbBackendFactory.isUserSchema(s) && !s.equals("main"),
+        DuckDbBackendFactory.ROW_COUNTS, "SELECT 1");
   }
 
   static String quote(String identifier) {

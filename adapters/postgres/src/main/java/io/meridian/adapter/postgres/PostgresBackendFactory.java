@@ -5,6 +5,8 @@ import io.meridian.adapter.StorageBackend;
 import io.meridian.adapter.StorageBackendFactory;
 import io.meridian.adapter.jdbc.JdbcBackend;
 import io.meridian.adapter.jdbc.PooledDataSources;
+import io.meridian.adapter.jdbc.RowCountSource;
+import io.meridian.adapter.jdbc.RowCountSources;
 
 import org.apache.calcite.sql.dialect.PostgresqlSqlDialect;
 
@@ -18,6 +20,17 @@ import java.util.Properties;
  * and PostgreSQL's toast and temporary schemas are hidden.
  */
 public final class PostgresBackendFactory implements StorageBackendFactory {
+  /**
+   * Row counts from {@code pg_class.reltuples} (kept by ANALYZE and autovacuum); a table never
+   * analyzed (-1) is counted exactly if that takes under two seconds.
+   */
+  static final RowCountSource ROW_COUNTS = RowCountSources.firstOf(
+      RowCountSources.catalogQuery("SELECT c.reltuples FROM pg_catalog.pg_class c"
+          + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+          + " WHERE n.nspname = ? AND c.relname = ?"),
+      (connection, schema, table) ->
+          RowCountSources.exactCount(connection, schema, table, "\"", 2));
+
   @Override public String type() {
     return "postgres";
   }
@@ -33,7 +46,8 @@ public final class PostgresBackendFactory implements StorageBackendFactory {
     props.setProperty("reWriteBatchedInserts", "true");
     return new JdbcBackend(spec,
         PooledDataSources.create(spec, "org.postgresql.Driver", props),
-        PostgresqlSqlDialect.DEFAULT, null, PostgresBackendFactory::isUserSchema, "SELECT 1");
+        PostgresqlSqlDialect.DEFAULT, null, PostgresBackendFactory::isUserSchema, ROW_COUNTS,
+        "SELECT 1");
   }
 
   static boolean isUserSchema(String schema) {

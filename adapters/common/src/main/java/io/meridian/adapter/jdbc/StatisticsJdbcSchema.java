@@ -1,0 +1,50 @@
+package io.meridian.adapter.jdbc;
+
+import org.apache.calcite.adapter.jdbc.JdbcConvention;
+import org.apache.calcite.adapter.jdbc.JdbcSchema;
+import org.apache.calcite.adapter.jdbc.JdbcTable;
+import org.apache.calcite.schema.Table;
+import org.apache.calcite.schema.lookup.LikePattern;
+import org.apache.calcite.schema.lookup.Lookup;
+import org.apache.calcite.schema.lookup.Named;
+import org.apache.calcite.sql.SqlDialect;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+import java.util.Set;
+import javax.sql.DataSource;
+
+/** One backend schema: Calcite's {@link JdbcSchema} whose tables report their statistics. */
+final class StatisticsJdbcSchema extends JdbcSchema {
+  private final Lookup<Table> tables;
+
+  StatisticsJdbcSchema(DataSource dataSource, SqlDialect dialect, JdbcConvention convention,
+      @Nullable String catalog, String schema, TableStatisticsCache statistics) {
+    super(dataSource, dialect, convention, catalog, schema);
+    Lookup<Table> plain = super.tables();
+    this.tables = new Lookup<Table>() {
+      @Override public @Nullable Table get(String name) {
+        return wrap(plain.get(name));
+      }
+
+      @Override public @Nullable Named<Table> getIgnoreCase(
+          String name) {
+        Named<Table> named = plain.getIgnoreCase(name);
+        return named == null ? null
+            : new Named<>(named.name(), wrap(named.entity()));
+      }
+
+      @Override public Set<String> getNames(LikePattern pattern) {
+        return plain.getNames(pattern);
+      }
+
+      private @Nullable Table wrap(@Nullable Table table) {
+        return table instanceof JdbcTable
+            ? new StatisticsJdbcTable((JdbcTable) table, statistics) : table;
+      }
+    };
+  }
+
+  @Override public Lookup<Table> tables() {
+    return tables;
+  }
+}

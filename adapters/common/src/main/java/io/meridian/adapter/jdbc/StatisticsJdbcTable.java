@@ -1,0 +1,123 @@
+package io.meridian.adapter.jdbc;
+
+import org.apache.calcite.DataContext;
+import org.apache.calcite.adapter.jdbc.JdbcTable;
+import org.apache.calcite.config.CalciteConnectionConfig;
+import org.apache.calcite.linq4j.Enumerable;
+import org.apache.calcite.linq4j.QueryProvider;
+import org.apache.calcite.linq4j.Queryable;
+import org.apache.calcite.linq4j.tree.Expression;
+import org.apache.calcite.plan.RelOptCluster;
+import org.apache.calcite.plan.RelOptTable;
+import org.apache.calcite.prepare.Prepare;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.TableModify;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeFactory;
+import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.schema.ModifiableTable;
+import org.apache.calcite.schema.QueryableTable;
+import org.apache.calcite.schema.ScannableTable;
+import org.apache.calcite.schema.Schema;
+import org.apache.calcite.schema.SchemaPlus;
+import org.apache.calcite.schema.Statistic;
+import org.apache.calcite.schema.TranslatableTable;
+import org.apache.calcite.schema.Wrapper;
+import org.apache.calcite.sql.SqlCall;
+import org.apache.calcite.sql.SqlNode;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+import java.lang.reflect.Type;
+import java.util.Collection;
+import java.util.List;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A Calcite {@link JdbcTable} that knows its statistics: everything is delegated to the JDBC
+ * table (so pushdown, scans and writes behave exactly as Calcite's JDBC adapter) except
+ * {@link #getStatistic()}, which reports the backend's row count and primary key.
+ */
+public final class StatisticsJdbcTable
+    implements TranslatableTable, ScannableTable, ModifiableTable, QueryableTable, Wrapper {
+  private final JdbcTable delegate;
+  private final TableStatisticsCache statistics;
+
+  StatisticsJdbcTable(JdbcTable delegate, TableStatisticsCache statistics) {
+    this.delegate = requireNonNull(delegate, "delegate");
+    this.statistics = requireNonNull(statistics, "statistics");
+  }
+
+  /** Returns the wrapped JDBC table. */
+  public JdbcTable jdbcTable() {
+    return delegate;
+  }
+
+  @Override public Statistic getStatistic() {
+    return statistics.get(delegate.jdbcSchemaName, delegate.jdbcTableName);
+  }
+
+  @Override public RelDataType getRowType(RelDataTypeFactory typeFactory) {
+    return delegate.getRowType(typeFactory);
+  }
+
+  @Override public Schema.TableType getJdbcTableType() {
+    return delegate.getJdbcTableType();
+  }
+
+  @Override public boolean isRolledUp(String column) {
+    return delegate.isRolledUp(column);
+  }
+
+  @Override public boolean rolledUpColumnValidInsideAgg(String column, SqlCall call,
+      @Nullable SqlNode parent, @Nullable CalciteConnectionConfig config) {
+    return delegate.rolledUpColumnValidInsideAgg(column, call, parent, config);
+  }
+
+  @Override public RelNode toRel(RelOptTable.ToRelContext context, RelOptTable relOptTable) {
+    return delegate.toRel(context, relOptTable);
+  }
+
+  @Override public Enumerable<@Nullable Object[]> scan(DataContext root) {
+    return delegate.scan(root);
+  }
+
+  @Override public <T> Queryable<T> asQueryable(QueryProvider queryProvider, SchemaPlus schema,
+      String tableName) {
+    return delegate.asQueryable(queryProvider, schema, tableName);
+  }
+
+  @Override public Type getElementType() {
+    return delegate.getElementType();
+  }
+
+  @Override public Expression getExpression(SchemaPlus schema, String tableName, Class clazz) {
+    return delegate.getExpression(schema, tableName, clazz);
+  }
+
+  @Override public @Nullable Collection getModifiableCollection() {
+    return delegate.getModifiableCollection();
+  }
+
+  @Override public TableModify toModificationRel(RelOptCluster cluster, RelOptTable table,
+      Prepare.CatalogReader catalogReader, RelNode child, TableModify.Operation operation,
+      @Nullable List<String> updateColumnList, @Nullable List<RexNode> sourceExpressionList,
+      boolean flattened) {
+    return delegate.toModificationRel(cluster, table, catalogReader, child, operation,
+        updateColumnList, sourceExpressionList, flattened);
+  }
+
+  @Override public <C> @Nullable C unwrap(Class<C> aClass) {
+    if (aClass.isInstance(this)) {
+      return aClass.cast(this);
+    }
+    if (aClass.isInstance(delegate)) {
+      return aClass.cast(delegate);
+    }
+    return delegate.unwrap(aClass);
+  }
+
+  @Override public String toString() {
+    return delegate.toString();
+  }
+}

@@ -1,0 +1,94 @@
+package io.meridian.adapter.jdbc;
+
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import com.google.common.collect.ImmutableList;
+
+import org.apache.calcite.schema.Statistic;
+import org.apache.calcite.schema.Statistics;
+import org.apache.calcite.util.ImmutableBitSet;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Table statistics of one catalog (row count, primary key) read from the backend and cached
+ * with an expiry, so that planning does not query the backend's catalog for every statement.
+ */
+public final class TableStatisticsCache {
+  private static final Logger LOG = LoggerFactory.getLogger(TableStatisticsCache.class);
+
+  private final CatalogDataSource dataSource;
+  private final @Nullable String jdbcCatalog;
+  private final RowCountSource rowCounts;
+  private final Cache<List<String>, Statistic> cache;
+
+  public TableStatisticsCache(CatalogDataSource dataSource, @Nullable String jdbcCatalog,
+      RowCountSource rowCounts, Duration expiry) {
+    this.dataSource = requireNonNull(dataSource, "dataSource");
+    this.jdbcCatalog = jdbcCatalog;
+    this.rowCounts = requireNonNull(rowCounts, "rowCounts");
+    this.cache = CacheBuilder.newBuilder().expireAfterWrite(expiry).maximumSize(100_000).build();
+  }
+
+  /** Returns the statistic of a table; unknown values when the backend cannot be asked. */
+  public Statistic get(String schema, String table) {
+    try {
+      return cache.get(List.of(schema, table), () -> load(schema, table));
+    } catch (ExecutionException | RuntimeException e) {
+      LOG.debug("no statistics for {}.{}: {}", schema, table, e.toString());
+      return Statistics.UNKNOWN;
+    }
+  }
+
+  /** Forgets cached statistics (after writes, or on ANALYZE). */
+  public void invalidate(String schema, String table) {
+    cache.invalidate(List.of(schema, table));
+  }
+
+  private Statistic load(String schema, String table) throws SQLException {
+    try (Connection connection = dataSource.getConnection()) {
+      Double rows = rowCounts.rowCount(connection, schema, table);
+      List<ImmutableBitSet> keys = primaryKey(connection.getMetaData(), schema, table);
+      LOG.debug("statistics of {}.{}: rows={} keys={}", schema, table, rows, keys);
+      return Statistics.of(rows, keys, null, null);
+    }
+  }
+
+  private List<ImmutableBitSet> primaryKey(DatabaseMetaData md, String schema, String table)
+      throws SQLException {
+    Map<String, Integer> ordinal = new HashMap<>();
+    try (ResultSet rs = md.getColumns(jdbcCatalog, schema, table, null)) {
+      int i = 0;
+      while (rs.next()) {
+        ordinal.put(rs.getString("COLUMN_NAME"), i++);
+      }
+    }
+    List<Integer> key = new ArrayList<>();
+    try (ResultSet rs = md.getPrimaryKeys(jdbcCatalog, schema, table)) {
+      while (rs.next()) {
+        Integer i = ordinal.get(rs.getString("COLUMN_NAME"));
+        if (i == null) {
+          return ImmutableList.of();
+        }
+        key.add(i);
+      }
+    } catch (SQLException e) {
+      return ImmutableList.of(); // some drivers do not report keys
+    }
+    return key.isEmpty() ? ImmutableList.of() : ImmutableList.of(ImmutableBitSet.of(key));
+  }
+}

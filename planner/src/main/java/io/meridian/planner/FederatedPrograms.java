@@ -1,0 +1,97 @@
+package io.meridian.planner;
+
+import com.google.common.collect.ImmutableList;
+
+import org.apache.calcite.plan.RelOptLattice;
+import org.apache.calcite.plan.RelOptMaterialization;
+import org.apache.calcite.plan.RelOptPlanner;
+import org.apache.calcite.plan.RelOptUtil;
+import org.apache.calcite.plan.RelTraitSet;
+import org.apache.calcite.plan.hep.HepMatchOrder;
+import org.apache.calcite.plan.hep.HepProgram;
+import org.apache.calcite.plan.hep.HepProgramBuilder;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.metadata.DefaultRelMetadataProvider;
+import org.apache.calcite.rel.rules.CoreRules;
+import org.apache.calcite.rel.rules.JoinPushThroughJoinRule;
+import org.apache.calcite.plan.RelOptRule;
+import org.apache.calcite.tools.Program;
+import org.apache.calcite.tools.Programs;
+import io.meridian.planner.rules.FilterPullCommonFactorsRule;
+
+import java.util.List;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The sequence of planning phases Meridian runs on every statement:
+ * <ol>
+ *   <li>sub-query removal, decorrelation, field trimming (as Calcite does);
+ *   <li>normalisation (HEP): join conditions pushed into joins, common factors of OR
+ *   predicates pulled out, and the inner joins of each join tree gathered into a multi-join
+ *   and ordered heuristically from the backends' row counts (no exhaustive join enumeration:
+ *   planning stays in milliseconds for 8-way joins);
+ *   <li>placement (Volcano): each subplan goes to the engine that can run it, by cost;
+ *   <li>physical tweaks (calc merging).
+ * </ol>
+ */
+public final class FederatedPrograms {
+  /** Rules that enumerate join orders exhaustively; the heuristic ordering replaces them. */
+  public static final ImmutableList<RelOptRule> EXHAUSTIVE_JOIN_RULES = ImmutableList.of(
+      CoreRules.JOIN_COMMUTE,
+      CoreRules.JOIN_COMMUTE_OUTER,
+      CoreRules.JOIN_ASSOCIATE,
+      JoinPushThroughJoinRule.LEFT,
+      JoinPushThroughJoinRule.RIGHT);
+
+  private FederatedPrograms() {
+  }
+
+  /** Returns the whole program. */
+  public static Program federated() {
+    return Programs.sequence(
+        Programs.subQuery(DefaultRelMetadataProvider.INSTANCE),
+        Programs.decorrelate(),
+        Programs.measure(DefaultRelMetadataProvider.INSTANCE),
+        Programs.trim(),
+        Programs.of(normalize(), true, DefaultRelMetadataProvider.INSTANCE),
+        FederatedPrograms::place,
+        Programs.calc(DefaultRelMetadataProvider.INSTANCE));
+  }
+
+  /** The normalisation phase: conditions into joins, then heuristic join ordering. */
+  static HepProgram normalize() {
+    return new HepProgramBuilder()
+        .addRuleCollection(ImmutableList.of(
+            FilterPullCommonFactorsRule.FILTER.toRule(),
+            FilterPullCommonFactorsRule.JOIN.toRule()))
+        .addRuleCollection(ImmutableList.of(
+            CoreRules.FILTER_INTO_JOIN,
+            CoreRules.JOIN_CONDITION_PUSH,
+            CoreRules.FILTER_PROJECT_TRANSPOSE,
+            CoreRules.FILTER_MERGE,
+            CoreRules.PROJECT_MERGE))
+        .addMatchOrder(HepMatchOrder.BOTTOM_UP)
+        .addRuleInstance(CoreRules.JOIN_TO_MULTI_JOIN)
+        .addRuleInstance(CoreRules.MULTI_JOIN_OPTIMIZE)
+        .build();
+  }
+
+  /** The placement phase: Volcano over the rules the planner holds, by cost. */
+  private static RelNode place(RelOptPlanner planner, RelNode rel,
+      RelTraitSet requiredOutputTraits, List<RelOptMaterialization> materializations,
+      List<RelOptLattice> lattices) {
+    materializations.forEach(planner::addMaterialization);
+    lattices.forEach(planner::addLattice);
+    planner.setRoot(rel);
+    RelNode root = rel.getTraitSet().equals(requiredOutputTraits) ? rel
+        : planner.changeTraits(rel, requiredOutputTraits);
+    planner.setRoot(requireNonNull(root, "root"));
+    return requireNonNull(planner.chooseDelegate().findBestExp(), "no plan");
+  }
+
+  /** Returns the number of joins in a plan (for diagnostics). */
+  public static int joinCount(RelNode rel) {
+    return RelOptUtil.countJoins(rel);
+  }
+}

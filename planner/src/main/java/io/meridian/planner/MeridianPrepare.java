@@ -1,0 +1,50 @@
+package io.meridian.planner;
+
+import org.apache.calcite.adapter.enumerable.EnumerableConvention;
+import org.apache.calcite.adapter.enumerable.EnumerableRel;
+import org.apache.calcite.interpreter.BindableConvention;
+import org.apache.calcite.adapter.java.JavaTypeFactory;
+import org.apache.calcite.plan.Convention;
+import org.apache.calcite.plan.RelOptCostFactory;
+import org.apache.calcite.plan.RelOptPlanner;
+import org.apache.calcite.plan.RelOptRule;
+import org.apache.calcite.prepare.CalciteCatalogReader;
+import org.apache.calcite.prepare.CalcitePrepareImpl;
+import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.tools.Program;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+import java.lang.reflect.Type;
+
+/**
+ * How Meridian prepares a statement: Calcite's preparation with Meridian's planning program
+ * ({@link FederatedPrograms}) and without the rules that enumerate join orders exhaustively.
+ */
+public class MeridianPrepare extends CalcitePrepareImpl {
+  @Override protected RelOptPlanner createPlanner(
+      org.apache.calcite.jdbc.CalcitePrepare.Context prepareContext,
+      org.apache.calcite.plan.@Nullable Context externalContext, @Nullable RelOptCostFactory costFactory) {
+    RelOptPlanner planner = super.createPlanner(prepareContext, externalContext, costFactory);
+    for (RelOptRule rule : FederatedPrograms.EXHAUSTIVE_JOIN_RULES) {
+      planner.removeRule(rule);
+    }
+    return planner;
+  }
+
+  @Override protected CalcitePreparingStmt getPreparingStmt(
+      org.apache.calcite.jdbc.CalcitePrepare.Context context, Type elementType,
+      CalciteCatalogReader catalogReader, RelOptPlanner planner) {
+    JavaTypeFactory typeFactory = context.getTypeFactory();
+    EnumerableRel.Prefer prefer = elementType == Object[].class
+        ? EnumerableRel.Prefer.ARRAY : EnumerableRel.Prefer.CUSTOM;
+    Convention resultConvention = enableBindable ? BindableConvention.INSTANCE
+        : EnumerableConvention.INSTANCE;
+    return new CalcitePreparingStmt(this, context, catalogReader, typeFactory,
+        context.getRootSchema(), prefer, createCluster(planner, new RexBuilder(typeFactory)),
+        resultConvention, createConvertletTable()) {
+      @Override protected Program getProgram() {
+        return FederatedPrograms.federated();
+      }
+    };
+  }
+}

@@ -1,0 +1,79 @@
+package io.meridian.server;
+
+import io.meridian.server.testing.DemoServerFixture;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The {@code ./meridian} launcher, run as a process against a started server. */
+class LauncherIT {
+  /** The output and exit code of one launcher run. */
+  record Run(int exitCode, String stdout, String stderr) {
+  }
+
+  static Path launcher() {
+    String home = System.getProperty("meridian.home");
+    Path dir = home != null ? Path.of(home) : Path.of("").toAbsolutePath().getParent();
+    return dir.resolve("meridian");
+  }
+
+  static Run run(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(launcher().toString());
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile("meridian-out", ".txt");
+    Path err = Files.createTempFile("meridian-err", ".txt");
+    Process p = new ProcessBuilder(command).redirectOutput(out.toFile())
+        .redirectError(err.toFile()).start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("launcher did not finish: " + command);
+    }
+    Run run = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+    Files.delete(out);
+    Files.delete(err);
+    return run;
+  }
+
+  @Test void queryPrintsAnAlignedTable() throws Exception {
+    String url = DemoServerFixture.get().server().jdbcUrl();
+    Run run = run("query", "--url", url,
+        "SELECT r_regionkey, r_name FROM shop.public.region ORDER BY r_regionkey");
+    assertThat(run.exitCode()).as(run.stderr()).isZero();
+    assertThat(run.stdout()).isEqualTo(String.join("\n",
+        "r_regionkey | r_name     ",
+        "------------+------------",
+        "          0 | AFRICA     ",
+        "          1 | AMERICA    ",
+        "          2 | ASIA       ",
+        "          3 | EUROPE     ",
+        "          4 | MIDDLE EAST",
+        "(5 rows)", ""));
+  }
+
+  @Test void badStatementExitsNonZeroWithTheError() throws Exception {
+    String url = DemoServerFixture.get().server().jdbcUrl();
+    Run run = run("query", "--url", url, "SELECT FROM WHERE");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.stderr()).contains("Error: SQL parse error").contains("line 1, column");
+    assertThat(run.stdout()).isEmpty();
+  }
+
+  @Test void helpDescribesEachCommand() throws Exception {
+    for (String command : List.of("serve", "query", "sql")) {
+      Run run = run(command, "--help");
+      assertThat(run.exitCode()).isZero();
+      assertThat(run.stdout()).startsWith("Usage: meridian " + command);
+    }
+  }
+}

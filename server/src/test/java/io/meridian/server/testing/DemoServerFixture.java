@@ -1,0 +1,88 @@
+package io.meridian.server.testing;
+
+import io.meridian.server.MeridianServer;
+import io.meridian.server.config.MeridianConfig;
+import io.meridian.server.demo.DemoEnvironment;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+
+/**
+ * One demo environment (TPC-H-derived, scale 0.01, generated once into {@code target/it-data})
+ * and one Meridian server on a free loopback port, shared by all integration tests of a JVM and
+ * stopped when the JVM exits.
+ */
+public final class DemoServerFixture {
+  /** The scale factor of the shared demo data. */
+  public static final double SCALE = 0.01;
+
+  private static DemoServerFixture instance;
+
+  private final DemoEnvironment demo;
+  private final MeridianServer server;
+
+  private DemoServerFixture(DemoEnvironment demo, MeridianServer server) {
+    this.demo = demo;
+    this.server = server;
+  }
+
+  /** Returns the shared fixture, starting it on first use. */
+  public static synchronized DemoServerFixture get() throws Exception {
+    if (instance == null) {
+      Path dataDir = Path.of("target", "it-data").toAbsolutePath();
+      DemoEnvironment demo = DemoEnvironment.start(dataDir, SCALE);
+      MeridianConfig config = demo.config("127.0.0.1", 0, dataDir);
+      MeridianServer server = MeridianServer.start(config);
+      instance = new DemoServerFixture(demo, server);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        server.close();
+        demo.close();
+      }));
+    }
+    return instance;
+  }
+
+  /** Returns the demo environment (its oracle database, its PostgreSQL URL). */
+  public DemoEnvironment demo() {
+    return demo;
+  }
+
+  /** Returns the running server. */
+  public MeridianServer server() {
+    return server;
+  }
+
+  /** Opens a client connection through the Avatica thin driver over HTTP. */
+  public Connection connect() throws SQLException {
+    return DriverManager.getConnection(server.jdbcUrl(), new Properties());
+  }
+
+  /** Runs a query through Meridian (Avatica, HTTP) and reads the whole result. */
+  public Rows queryMeridian(String sql) throws SQLException {
+    try (Connection c = connect(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery(sql)) {
+      return Rows.read(rs);
+    }
+  }
+
+  /**
+   * Runs a query on the oracle: DuckDB over the same rows, all tables in one database (schema
+   * {@code tpch}). Opened read-only, so any number of readers may share the file.
+   */
+  public Rows queryOracle(String sql) throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("duckdb.read_only", "true");
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + demo.colocatedDatabase(), p);
+         Statement s = c.createStatement()) {
+      s.execute("SET search_path = 'tpch'");
+      try (ResultSet rs = s.executeQuery(sql)) {
+        return Rows.read(rs);
+      }
+    }
+  }
+}
