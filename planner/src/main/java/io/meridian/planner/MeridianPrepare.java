@@ -14,7 +14,12 @@ import org.apache.calcite.rex.RexBuilder;
 import org.apache.calcite.tools.Program;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
+import com.google.common.collect.ImmutableList;
+
+import org.apache.calcite.jdbc.CalciteSchema.LatticeEntry;
+
 import java.lang.reflect.Type;
+import java.util.List;
 
 /**
  * How Meridian prepares a statement: Calcite's preparation with Meridian's planning program
@@ -44,6 +49,18 @@ public class MeridianPrepare extends CalcitePrepareImpl {
         resultConvention, createConvertletTable()) {
       @Override protected Program getProgram() {
         return FederatedPrograms.federated();
+      }
+
+      // Calcite walks every schema of every catalog looking for lattices and materializations
+      // on each statement; Meridian has neither, and the walk would make a statement depend on
+      // catalogs it does not read (and fail when one of them is down).
+      @Override protected List<org.apache.calcite.prepare.Prepare.Materialization>
+          getMaterializations() {
+        return ImmutableList.of();
+      }
+
+      @Override protected List<LatticeEntry> getLattices() {
+        return ImmutableList.of();
       }
     };
   }

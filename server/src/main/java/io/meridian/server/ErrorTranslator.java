@@ -23,24 +23,25 @@ import java.sql.SQLException;
  * Credentials embedded in URLs are removed from every message.
  */
 final class ErrorTranslator {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ErrorTranslator.class);
+  private static final java.util.regex.Pattern AT_POSITION =
+      java.util.regex.Pattern.compile("\\s*at line \\d+, column \\d+\\.?");
   private ErrorTranslator() {
   }
 
   static AvaticaRuntimeException translate(Throwable e) {
+    LOG.debug("statement failed", e);
     if (e instanceof AvaticaRuntimeException) {
       return (AvaticaRuntimeException) e;
     }
     SqlParseException parse = find(e, SqlParseException.class);
     if (parse != null) {
       SqlParserPos pos = parse.getPos();
-      String message = firstLine(parse.getMessage());
-      String where = pos == null ? "" : "at line " + pos.getLineNum() + ", column "
-          + pos.getColumnNum() + ": ";
-      if (message.startsWith("Encountered") || message.startsWith("Incorrect syntax")
-          || message.contains("at line")) {
-        where = "";
-      }
-      return error("SQL parse error " + where + message, "42601");
+      String message = AT_POSITION.matcher(firstLine(parse.getMessage())).replaceAll("");
+      String where = pos == null ? "" : " at line " + pos.getLineNum() + ", column "
+          + pos.getColumnNum();
+      return error("SQL parse error" + where + ": " + message, "42601");
     }
     CalciteContextException context = find(e, CalciteContextException.class);
     if (context != null) {

@@ -89,7 +89,7 @@ class FederatedDemoIT {
     try (Connection c = fixture.connect(); Statement s = c.createStatement()) {
       assertThatThrownBy(() -> s.executeQuery("SELECT n_name FROM shop.public.nation WHERE"))
           .isInstanceOf(SQLException.class)
-          .hasMessageContaining("line 1, column 44")
+          .hasMessageContaining("SQL parse error at line 1, column 39")
           .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("42601"));
       // The connection stays usable after an error.
       assertThat(s.executeQuery("SELECT count(*) FROM shop.public.region").next()).isTrue();

@@ -42,7 +42,7 @@ public final class Rows {
     List<Kind> kinds = new ArrayList<>();
     for (int i = 1; i <= n; i++) {
       labels.add(md.getColumnLabel(i));
-      kinds.add(kind(md.getColumnType(i)));
+      kinds.add(kind(md.getColumnType(i), md.getColumnTypeName(i)));
     }
     List<List<Object>> rows = new ArrayList<>();
     while (rs.next()) {
@@ -83,7 +83,11 @@ public final class Rows {
     }
   }
 
-  private static Kind kind(int jdbcType) {
+  private static Kind kind(int jdbcType, String typeName) {
+    if (jdbcType == Types.OTHER && typeName != null
+        && typeName.toUpperCase(java.util.Locale.ROOT).matches("U?HUGEINT|UBIGINT|UINTEGER")) {
+      return Kind.NUMBER; // DuckDB's wide integers (SUM of integers is HUGEINT)
+    }
     switch (jdbcType) {
     case Types.TINYINT:
     case Types.SMALLINT:

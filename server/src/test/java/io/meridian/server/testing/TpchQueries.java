@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  */
 public final class TpchQueries {
   private static final Pattern TABLE = Pattern.compile(
-      "\\b(customer|orders|lineitem|part|partsupp|supplier|nation|region)\\b");
+      "(?i)(?<=\\bfrom\\s{1,40}|,\\s{0,40}|\\bjoin\\s{1,40})"
+          + "(customer|orders|lineitem|part|partsupp|supplier|nation|region)\\b");
 
   private TpchQueries() {
   }
