@@ -36,6 +36,12 @@ final class MeridianMeta extends JdbcMeta {
     return driver.open(clientInfo);
   }
 
+  /** Closes every client connection (and with it its statements), for shutdown. */
+  void closeAllConnections() {
+    getConnectionCache().invalidateAll();
+    getConnectionCache().cleanUp();
+  }
+
   // Every entry point that runs SQL reports failures through ErrorTranslator, so that the
   // client gets one clear message with a SQL state instead of a chain of wrapped exceptions.
 

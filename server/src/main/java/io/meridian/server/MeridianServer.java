@@ -41,15 +41,17 @@ public final class MeridianServer implements AutoCloseable {
   private final MeridianConfig config;
   private final CatalogRegistry catalogs;
   private final MeridianDriver driver;
+  private final MeridianMeta meta;
   private final HttpServer http;
   private final ScheduledExecutorService prober;
   private final Map<String, Boolean> available = new ConcurrentHashMap<>();
 
   private MeridianServer(MeridianConfig config, CatalogRegistry catalogs, MeridianDriver driver,
-      HttpServer http, ScheduledExecutorService prober) {
+      MeridianMeta meta, HttpServer http, ScheduledExecutorService prober) {
     this.config = config;
     this.catalogs = catalogs;
     this.driver = driver;
+    this.meta = meta;
     this.http = http;
     this.prober = prober;
   }
@@ -85,7 +87,7 @@ public final class MeridianServer implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
-      MeridianServer server = new MeridianServer(config, catalogs, driver, http, prober);
+      MeridianServer server = new MeridianServer(config, catalogs, driver, meta, http, prober);
       server.probeAll(true);
       http.start();
       prober.scheduleWithFixedDelay(() -> server.probeAll(false), RETRY_SECONDS,
@@ -146,11 +148,26 @@ public final class MeridianServer implements AutoCloseable {
     return driver;
   }
 
-  /** Stops serving and closes every backend. */
+  /**
+   * Stops serving: no new requests, every client connection closed, then every backend closed.
+   * A backend that does not close within ten seconds (a statement still running in it) is left
+   * to the process exit; embedded DuckDB files stay consistent through their write-ahead log.
+   */
   @Override public void close() {
     prober.shutdownNow();
     http.stop();
-    catalogs.close();
+    meta.closeAllConnections();
+    Thread closer = new Thread(catalogs::close, "meridian-close-catalogs");
+    closer.setDaemon(true);
+    closer.start();
+    try {
+      closer.join(TimeUnit.SECONDS.toMillis(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (closer.isAlive()) {
+      LOG.warn("some catalogs did not close within 10 s; exiting anyway");
+    }
   }
 
   /** Blocks until the HTTP server stops. */

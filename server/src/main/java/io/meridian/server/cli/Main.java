@@ -138,6 +138,11 @@ public final class Main {
       log.error("Configuration error: {}", e.getMessage());
       closeQuietly(demo);
       return 1;
+    } catch (java.io.IOException e) {
+      log.error("Meridian could not start: {}", e.getMessage());
+      closeQuietly(server);
+      closeQuietly(demo);
+      return 1;
     } catch (Exception e) {
       log.error("Meridian could not start: {}", e.toString(), e);
       closeQuietly(server);

@@ -59,11 +59,14 @@ public final class DemoEnvironment implements AutoCloseable {
   private final Path dir;
   private final EmbeddedPostgres postgres;
   private final double scale;
+  private final DataDirectoryLock lock;
 
-  private DemoEnvironment(Path dir, EmbeddedPostgres postgres, double scale) {
+  private DemoEnvironment(Path dir, EmbeddedPostgres postgres, double scale,
+      DataDirectoryLock lock) {
     this.dir = dir;
     this.postgres = postgres;
     this.scale = scale;
+    this.lock = lock;
   }
 
   /** Generates the data if missing, starts the embedded PostgreSQL, and returns the demo. */
@@ -73,6 +76,18 @@ public final class DemoEnvironment implements AutoCloseable {
       throw new IllegalArgumentException("demo scale must be > 0 and <= 100, got " + scale);
     }
     Path dir = dataDir.resolve("demo").resolve("sf-" + format(scale)).toAbsolutePath();
+    Files.createDirectories(dir.getParent());
+    DataDirectoryLock lock = DataDirectoryLock.acquire(dir.getParent());
+    try {
+      return start(dir, scale, lock);
+    } catch (IOException | SQLException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private static DemoEnvironment start(Path dir, double scale, DataDirectoryLock lock)
+      throws IOException, SQLException {
     boolean fresh = !Files.exists(dir.resolve(READY));
     if (fresh) {
       if (Files.exists(dir)) {
@@ -82,7 +97,7 @@ public final class DemoEnvironment implements AutoCloseable {
       Files.createDirectories(dir);
     }
     EmbeddedPostgres postgres = startPostgres(dir.resolve("postgres"));
-    DemoEnvironment demo = new DemoEnvironment(dir, postgres, scale);
+    DemoEnvironment demo = new DemoEnvironment(dir, postgres, scale, lock);
     try {
       if (fresh) {
         demo.generate();
@@ -225,6 +240,8 @@ public final class DemoEnvironment implements AutoCloseable {
       postgres.close();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } finally {
+      lock.close();
     }
   }
 
