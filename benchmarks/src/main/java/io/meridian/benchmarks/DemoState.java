@@ -1,0 +1,47 @@
+package io.meridian.benchmarks;
+
+import io.meridian.server.MeridianServer;
+import io.meridian.server.config.MeridianConfig;
+import io.meridian.server.demo.DemoEnvironment;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+
+/**
+ * The systems under test over one demo data set: Meridian (in-process server, Avatica over
+ * HTTP on loopback, as a client sees it) and the co-located limit (all tables in one DuckDB).
+ */
+final class DemoState implements AutoCloseable {
+  final DemoEnvironment demo;
+  final MeridianServer server;
+  final Connection meridian;
+  final Connection colocated;
+
+  DemoState(double scale) throws Exception {
+    Path dataDir = Path.of(System.getProperty("meridian.bench.data", "data")).toAbsolutePath();
+    demo = DemoEnvironment.start(dataDir, scale);
+    MeridianConfig config = demo.config("127.0.0.1", 0, dataDir);
+    server = MeridianServer.start(config);
+    meridian = DriverManager.getConnection(server.jdbcUrl());
+    Properties p = new Properties();
+    p.setProperty("duckdb.read_only", "true");
+    colocated = DriverManager.getConnection("jdbc:duckdb:" + demo.colocatedDatabase(), p);
+    try (Statement s = colocated.createStatement()) {
+      s.execute("SET search_path = 'tpch'");
+    }
+  }
+
+  @Override public void close() throws SQLException {
+    try {
+      meridian.close();
+      colocated.close();
+    } finally {
+      server.close();
+      demo.close();
+    }
+  }
+}
