@@ -201,7 +201,8 @@ public final class Main {
     List<String> args = new ArrayList<>(List.of(
         "-u", a.option("url").orElse(DEFAULT_URL),
         "-n", "", "-p", "",
-        "-d", "org.apache.calcite.avatica.remote.Driver"));
+        "-d", "org.apache.calcite.avatica.remote.Driver",
+        "--isolation=TRANSACTION_NONE"));
     try {
       sqlline.SqlLine.main(args.toArray(new String[0]));
       return 0;
