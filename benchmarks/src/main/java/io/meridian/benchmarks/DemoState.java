@@ -27,8 +27,7 @@ final class DemoState implements AutoCloseable {
     MeridianConfig config = demo.config("127.0.0.1", 0, dataDir);
     server = MeridianServer.start(config);
     meridian = DriverManager.getConnection(server.jdbcUrl());
-    Properties p = new Properties();
-    p.setProperty("duckdb.read_only", "true");
+    Properties p = io.meridian.adapter.duckdb.DuckDbDataSource.connectionProperties(true);
     colocated = DriverManager.getConnection("jdbc:duckdb:" + demo.colocatedDatabase(), p);
     try (Statement s = colocated.createStatement()) {
       s.execute("SET search_path = 'tpch'");

@@ -39,6 +39,16 @@ public final class MeridianDriver extends Driver {
   /** The connect string prefix; the rest of the URL is ignored. */
   public static final String CONNECT_STRING_PREFIX = "jdbc:meridian:";
 
+  static {
+    // Every backend convention gets Meridian's pushdown rules in addition to Calcite's.
+    io.meridian.adapter.jdbc.BackendConvention.addRuleProvider(
+        io.meridian.planner.rules.JoinIntoBackendRule::rulesFor);
+    io.meridian.adapter.jdbc.BackendConvention.replaceCalciteRule(
+        org.apache.calcite.adapter.jdbc.JdbcToEnumerableConverterRule.class);
+    io.meridian.adapter.jdbc.BackendConvention.addRuleProvider(
+        io.meridian.planner.rules.BackendToEnumerableConverterRule::rulesFor);
+  }
+
   private final CatalogRegistry catalogs;
 
   public MeridianDriver(CatalogRegistry catalogs) {

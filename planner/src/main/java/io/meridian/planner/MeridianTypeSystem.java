@@ -35,6 +35,25 @@ public final class MeridianTypeSystem extends RelDataTypeSystemImpl {
     }
   }
 
+  /**
+   * Decimal division keeps at least 12 fractional digits (Calcite's default keeps 6, so TPC-H
+   * q14's {@code 100.00 * sum(..) / sum(..)} came back as 15.486545 where DuckDB returns
+   * 15.48654581228407 and PostgreSQL 15.4865458122840...).
+   */
+  @Override public @org.checkerframework.checker.nullness.qual.Nullable RelDataType
+      deriveDecimalDivideType(RelDataTypeFactory typeFactory, RelDataType type1,
+          RelDataType type2) {
+    RelDataType type = super.deriveDecimalDivideType(typeFactory, type1, type2);
+    if (type == null || type.getSqlTypeName() != SqlTypeName.DECIMAL || type.getScale() >= 12) {
+      return type;
+    }
+    int scale = 12;
+    int precision = Math.min(getMaxPrecision(SqlTypeName.DECIMAL),
+        Math.max(type.getPrecision() - type.getScale() + scale, scale + 1));
+    return typeFactory.createTypeWithNullability(
+        typeFactory.createSqlType(SqlTypeName.DECIMAL, precision, scale), type.isNullable());
+  }
+
   @Override public int getMaxPrecision(SqlTypeName typeName) {
     return typeName == SqlTypeName.DECIMAL ? 38 : super.getMaxPrecision(typeName);
   }

@@ -197,7 +197,12 @@ public final class DemoEnvironment implements AutoCloseable {
 
   /** Returns the JDBC URL of the demo's PostgreSQL database {@code shop}. */
   public String postgresUrl() {
-    return "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/shop";
+    return postgresUrl("shop");
+  }
+
+  /** Returns the JDBC URL of a database of the demo's PostgreSQL server (user postgres). */
+  public String postgresUrl(String database) {
+    return "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + database;
   }
 
   /** Returns the DuckDB file holding all eight tables in schema {@code tpch} (the oracle). */

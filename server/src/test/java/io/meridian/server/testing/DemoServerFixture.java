@@ -75,8 +75,7 @@ public final class DemoServerFixture {
    * {@code tpch}). Opened read-only, so any number of readers may share the file.
    */
   public Rows queryOracle(String sql) throws SQLException {
-    Properties p = new Properties();
-    p.setProperty("duckdb.read_only", "true");
+    Properties p = io.meridian.adapter.duckdb.DuckDbDataSource.connectionProperties(true);
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + demo.colocatedDatabase(), p);
          Statement s = c.createStatement()) {
       s.execute("SET search_path = 'tpch'");

@@ -70,6 +70,17 @@ public final class TpchQueries {
     return out.toString();
   }
 
+  /** Qualifies every table name with one prefix ({@code catalog.schema}). */
+  public static String qualifyAll(String sql, String prefix) {
+    Matcher m = TABLE.matcher(sql);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, Matcher.quoteReplacement(prefix + "." + m.group(1)));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
   /** Returns whether the query's outermost statement ends with ORDER BY (then order matters). */
   public static boolean isOrdered(String sql) {
     String s = sql.toLowerCase(Locale.ROOT);

@@ -8,6 +8,7 @@ import io.meridian.adapter.jdbc.JdbcBackend;
 import io.meridian.adapter.jdbc.PooledDataSources;
 import io.meridian.adapter.jdbc.RowCountSources;
 
+
 import org.apache.calcite.sql.dialect.ClickHouseSqlDialect;
 
 import java.util.Locale;
@@ -29,11 +30,21 @@ public final class ClickHouseBackendFactory implements StorageBackendFactory {
       throw new CatalogConfigException(spec.name(), "url", "must start with jdbc:clickhouse:");
     }
     return new JdbcBackend(spec,
-        PooledDataSources.create(spec, "com.clickhouse.jdbc.ClickHouseDriver", new Properties()),
+        PooledDataSources.create(spec, "com.clickhouse.jdbc.ClickHouseDriver", driverProperties()),
         ClickHouseSqlDialect.DEFAULT, null, ClickHouseBackendFactory::isUserSchema,
         RowCountSources.catalogQuery(
             "SELECT total_rows FROM system.tables WHERE database = ? AND name = ?"),
         "SELECT 1");
+  }
+
+  /**
+   * Session settings that give ClickHouse standard SQL semantics where its defaults differ:
+   * outer joins produce NULLs rather than default values ({@code join_use_nulls}).
+   */
+  static Properties driverProperties() {
+    Properties p = new Properties();
+    p.setProperty("clickhouse_setting_join_use_nulls", "1");
+    return p;
   }
 
   static boolean isUserSchema(String schema) {

@@ -57,7 +57,7 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
     this.dialect = requireNonNull(dialect, "dialect");
     this.jdbcCatalog = jdbcCatalog;
     this.visibleSchema = requireNonNull(visibleSchema, "visibleSchema");
-    this.convention = JdbcConvention.of(dialect, catalogExpression(catalogName), catalogName);
+    this.convention = new BackendConvention(dialect, catalogExpression(catalogName), catalogName);
     this.statistics =
         new TableStatisticsCache(dataSource, jdbcCatalog, rowCounts, metadataExpiry);
     this.subSchemas = new LoadingCacheLookup<>(new SchemaLookup(), metadataExpiry);

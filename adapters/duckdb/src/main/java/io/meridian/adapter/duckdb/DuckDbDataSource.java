@@ -40,16 +40,25 @@ public final class DuckDbDataSource implements DataSource, AutoCloseable {
     this.initSql = List.copyOf(requireNonNull(initSql, "initSql"));
   }
 
+  /**
+   * Returns the connection properties Meridian opens DuckDB files with. DuckDB shares one
+   * instance per file within a process and refuses a second connection with other settings, so
+   * every in-process reader of the same file (tests, benchmarks) must use these.
+   */
+  public static Properties connectionProperties(boolean readOnly) {
+    Properties props = new Properties();
+    if (readOnly) {
+      props.setProperty("duckdb.read_only", "true");
+    }
+    // Extensions that are not built in must fail at once rather than try the network.
+    props.setProperty("autoinstall_known_extensions", "false");
+    return props;
+  }
+
   private synchronized DuckDBConnection root() throws SQLException {
     if (root == null || root.isClosed()) {
-      Properties props = new Properties();
-      if (readOnly) {
-        props.setProperty("duckdb.read_only", "true");
-      }
-      // Extensions that are not built in must fail at once rather than try the network.
-      props.setProperty("autoinstall_known_extensions", "false");
-      DuckDBConnection connection =
-          (DuckDBConnection) DriverManager.getConnection(jdbcUrl, props);
+      DuckDBConnection connection = (DuckDBConnection) DriverManager.getConnection(jdbcUrl,
+          connectionProperties(readOnly));
       try (Statement statement = connection.createStatement()) {
         for (String sql : initSql) {
           statement.execute(sql);

@@ -1,0 +1,41 @@
+package io.meridian.planner.rel;
+
+import io.meridian.cost.EngineCoefficients;
+
+import org.apache.calcite.adapter.jdbc.JdbcToEnumerableConverter;
+import org.apache.calcite.plan.RelOptCluster;
+import org.apache.calcite.plan.RelOptCost;
+import org.apache.calcite.plan.RelOptPlanner;
+import org.apache.calcite.plan.RelTraitSet;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.metadata.RelMetadataQuery;
+
+import java.util.List;
+
+/**
+ * Moves the rows of a backend fragment into the JVM: one SQL statement sent to the backend, its
+ * result read over JDBC. Its cost is the cost of moving those rows ({@code transfer.jdbc.row}
+ * per row, from the cost model), so that the planner keeps work inside a backend whenever that
+ * moves fewer rows (Calcite's own converter costs a tenth of a row each, which lets an in-JVM
+ * join of two whole tables look cheaper than the backend's join).
+ */
+public final class BackendToEnumerableConverter extends JdbcToEnumerableConverter {
+  private static final double TRANSFER_PER_ROW =
+      EngineCoefficients.builtIn().get("transfer.jdbc.row");
+
+  public BackendToEnumerableConverter(RelOptCluster cluster, RelTraitSet traits, RelNode input) {
+    super(cluster, traits, input);
+  }
+
+  @Override public RelNode copy(RelTraitSet traitSet, List<RelNode> inputs) {
+    return new BackendToEnumerableConverter(getCluster(), traitSet, sole(inputs));
+  }
+
+  @Override public RelOptCost computeSelfCost(RelOptPlanner planner, RelMetadataQuery mq) {
+    double rows = mq.getRowCount(getInput());
+    double fields = getRowType().getFieldCount();
+    // Rows dominate; wide rows cost a little more to move than narrow ones.
+    double cost = rows * TRANSFER_PER_ROW * (1 + fields / 32.0);
+    return planner.getCostFactory().makeCost(rows, cost, 0);
+  }
+}
