@@ -18,6 +18,7 @@ import org.apache.calcite.plan.RelOptRule;
 import org.apache.calcite.tools.Program;
 import org.apache.calcite.tools.Programs;
 import io.meridian.planner.rules.FilterPullCommonFactorsRule;
+import io.meridian.planner.rules.JoinRightNestedToLeftDeepRule;
 
 import java.util.List;
 
@@ -74,6 +75,8 @@ public final class FederatedPrograms {
         .addMatchOrder(HepMatchOrder.BOTTOM_UP)
         .addRuleInstance(CoreRules.JOIN_TO_MULTI_JOIN)
         .addRuleInstance(CoreRules.MULTI_JOIN_OPTIMIZE)
+        .addMatchOrder(HepMatchOrder.BOTTOM_UP)
+        .addRuleInstance(JoinRightNestedToLeftDeepRule.CONFIG.toRule())
         .build();
   }
 

@@ -105,9 +105,7 @@ class SingleBackendTpchIT {
       gap("CLICKHOUSE q15", "CTE used twice (max over a sub-aggregate): join stays above"),
       gap("POSTGRES q17", "semi-join with a non-equi condition made in Volcano is not pushed"),
       gap("DUCKDB q17", "semi-join with a non-equi condition made in Volcano is not pushed"),
-      gap("CLICKHOUSE q17", "semi-join with a non-equi condition made in Volcano is not pushed"),
-      gap("POSTGRES q20", "nested IN sub-queries with a correlated aggregate: join stays above"),
-      gap("DUCKDB q20", "nested IN sub-queries with a correlated aggregate: join stays above"));
+      gap("CLICKHOUSE q17", "semi-join with a non-equi condition made in Volcano is not pushed"));
 
   /**
    * Known dialect gaps: the SQL Meridian generates for the backend fails there. The test fails
@@ -115,14 +113,8 @@ class SingleBackendTpchIT {
    */
   static final Map<String, String> SQL_GAPS = Map.ofEntries(
       gap("CLICKHOUSE q2", "nested join: Calcite's ClickHouse wrapping of the right join fails"),
-      gap("CLICKHOUSE q5", "nested join: Calcite's ClickHouse wrapping of the right join fails"),
-      gap("CLICKHOUSE q7", "nested join: Calcite's ClickHouse wrapping of the right join fails"),
       gap("CLICKHOUSE q8", "nested join: Calcite's ClickHouse wrapping of the right join fails"),
-      gap("CLICKHOUSE q9", "nested join: Calcite's ClickHouse wrapping of the right join fails"),
-      gap("CLICKHOUSE q11", "nested join: Calcite's ClickHouse wrapping of the right join fails"),
-      gap("CLICKHOUSE q21", "nested join: Calcite's ClickHouse wrapping of the right join fails"),
       gap("CLICKHOUSE q14", "CASE mixing Decimal and a Float64 literal becomes a Variant"),
-      gap("CLICKHOUSE q20", "CAST of a NULL aggregate to non-Nullable Decimal"),
       gap("CLICKHOUSE q22", "CAST(SUBSTRING(..) AS String) rendering"));
 
   private static Map.Entry<String, String> gap(String key, String reason) {

@@ -9,7 +9,6 @@ import io.meridian.adapter.jdbc.PooledDataSources;
 import io.meridian.adapter.jdbc.RowCountSources;
 
 
-import org.apache.calcite.sql.dialect.ClickHouseSqlDialect;
 
 import java.util.Locale;
 import java.util.Properties;
@@ -31,7 +30,7 @@ public final class ClickHouseBackendFactory implements StorageBackendFactory {
     }
     return new JdbcBackend(spec,
         PooledDataSources.create(spec, "com.clickhouse.jdbc.ClickHouseDriver", driverProperties()),
-        ClickHouseSqlDialect.DEFAULT, null, ClickHouseBackendFactory::isUserSchema,
+        ClickHouseDialect.DEFAULT, null, ClickHouseBackendFactory::isUserSchema,
         RowCountSources.catalogQuery(
             "SELECT total_rows FROM system.tables WHERE database = ? AND name = ?"),
         "SELECT 1");
