@@ -43,6 +43,7 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
   private final @Nullable String jdbcCatalog;
   private final Predicate<String> visibleSchema;
   private final TableStatisticsCache statistics;
+  private final Duration metadataExpiry;
   private final Lookup<JdbcSchema> subSchemas;
 
   /**
@@ -60,6 +61,7 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
     this.convention = new BackendConvention(dialect, catalogExpression(catalogName), catalogName);
     this.statistics =
         new TableStatisticsCache(dataSource, jdbcCatalog, rowCounts, metadataExpiry);
+    this.metadataExpiry = metadataExpiry;
     this.subSchemas = new LoadingCacheLookup<>(new SchemaLookup(), metadataExpiry);
   }
 
@@ -123,7 +125,7 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
     @Override public @Nullable JdbcSchema get(String name) {
       return names(name).contains(name)
           ? new StatisticsJdbcSchema(dataSource, dialect, convention, jdbcCatalog, name,
-              statistics)
+              statistics, metadataExpiry)
           : null;
     }
 

@@ -5,11 +5,13 @@ import org.apache.calcite.adapter.jdbc.JdbcSchema;
 import org.apache.calcite.adapter.jdbc.JdbcTable;
 import org.apache.calcite.schema.Table;
 import org.apache.calcite.schema.lookup.LikePattern;
+import org.apache.calcite.schema.lookup.LoadingCacheLookup;
 import org.apache.calcite.schema.lookup.Lookup;
 import org.apache.calcite.schema.lookup.Named;
 import org.apache.calcite.sql.SqlDialect;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
+import java.time.Duration;
 import java.util.Set;
 import javax.sql.DataSource;
 
@@ -18,9 +20,13 @@ final class StatisticsJdbcSchema extends JdbcSchema {
   private final Lookup<Table> tables;
 
   StatisticsJdbcSchema(DataSource dataSource, SqlDialect dialect, JdbcConvention convention,
-      @Nullable String catalog, String schema, TableStatisticsCache statistics) {
+      @Nullable String catalog, String schema, TableStatisticsCache statistics,
+      Duration metadataExpiry) {
     super(dataSource, dialect, convention, catalog, schema);
-    Lookup<Table> plain = super.tables();
+    // Calcite's JDBC schema reads the backend's metadata (getTables, getColumns) each time a
+    // table is looked up, that is for every statement; cache the tables (and so their row
+    // types) like the schema list.
+    Lookup<Table> plain = new LoadingCacheLookup<>(super.tables(), metadataExpiry);
     this.tables = new Lookup<Table>() {
       @Override public @Nullable Table get(String name) {
         return wrap(plain.get(name));
