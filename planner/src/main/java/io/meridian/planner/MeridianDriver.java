@@ -47,6 +47,10 @@ public final class MeridianDriver extends Driver {
         org.apache.calcite.adapter.jdbc.JdbcToEnumerableConverterRule.class);
     io.meridian.adapter.jdbc.BackendConvention.addRuleProvider(
         io.meridian.planner.rules.BackendToEnumerableConverterRule::rulesFor);
+    io.meridian.adapter.jdbc.BackendConvention.replaceCalciteRule(
+        org.apache.calcite.adapter.jdbc.JdbcRules.JdbcTableModificationRule.class);
+    io.meridian.adapter.jdbc.BackendConvention.addRuleProvider(
+        io.meridian.planner.rules.TableModifyIntoBackendRule::rulesFor);
   }
 
   private final CatalogRegistry catalogs;

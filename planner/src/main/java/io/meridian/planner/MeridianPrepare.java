@@ -2,6 +2,7 @@ package io.meridian.planner;
 
 import org.apache.calcite.adapter.enumerable.EnumerableConvention;
 import org.apache.calcite.adapter.enumerable.EnumerableRel;
+import org.apache.calcite.adapter.enumerable.EnumerableRules;
 import org.apache.calcite.interpreter.BindableConvention;
 import org.apache.calcite.adapter.java.JavaTypeFactory;
 import org.apache.calcite.plan.Convention;
@@ -33,6 +34,10 @@ public class MeridianPrepare extends CalcitePrepareImpl {
     for (RelOptRule rule : FederatedPrograms.EXHAUSTIVE_JOIN_RULES) {
       planner.removeRule(rule);
     }
+    // Every Meridian table is a backend table: writes go to the backend as SQL (JDBC table
+    // modify). Calcite's in-memory table modify would call getModifiableCollection(), which
+    // backend tables do not have.
+    planner.removeRule(EnumerableRules.ENUMERABLE_TABLE_MODIFICATION_RULE);
     return planner;
   }
 

@@ -43,6 +43,14 @@ final class ErrorTranslator {
           + pos.getColumnNum();
       return error("SQL parse error" + where + ": " + message, "42601");
     }
+    org.apache.calcite.plan.RelOptPlanner.CannotPlanException cannotPlan =
+        find(e, org.apache.calcite.plan.RelOptPlanner.CannotPlanException.class);
+    if (cannotPlan != null) {
+      // The planner's own message dumps its whole search space; keep its first line.
+      return error("Meridian cannot run this statement yet (no engine can execute part of it;"
+          + " for example a write whose rows come from another catalog): "
+          + firstLine(cannotPlan.getMessage()), "0A000");
+    }
     CalciteContextException context = find(e, CalciteContextException.class);
     if (context != null) {
       return error(context.getMessage(), "42000");

@@ -58,7 +58,8 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
     this.dialect = requireNonNull(dialect, "dialect");
     this.jdbcCatalog = jdbcCatalog;
     this.visibleSchema = requireNonNull(visibleSchema, "visibleSchema");
-    this.convention = new BackendConvention(dialect, catalogExpression(catalogName), catalogName);
+    this.convention = new BackendConvention(dialect, catalogExpression(catalogName), catalogName,
+        dataSource);
     this.statistics =
         new TableStatisticsCache(dataSource, jdbcCatalog, rowCounts, metadataExpiry);
     this.metadataExpiry = metadataExpiry;

@@ -24,8 +24,20 @@ public final class BackendConvention extends JdbcConvention {
       new CopyOnWriteArrayList<>();
   private static final List<Class<? extends RelOptRule>> REPLACED = new CopyOnWriteArrayList<>();
 
-  public BackendConvention(SqlDialect dialect, Expression expression, String name) {
+  private final javax.sql.DataSource dataSource;
+
+  public BackendConvention(SqlDialect dialect, Expression expression, String name,
+      javax.sql.DataSource dataSource) {
     super(dialect, expression, name);
+    this.dataSource = java.util.Objects.requireNonNull(dataSource, "dataSource");
+  }
+
+  /**
+   * Returns the data source of this catalog; a table belongs to this place exactly when it
+   * unwraps to the same data source.
+   */
+  public javax.sql.DataSource dataSource() {
+    return dataSource;
   }
 
   /** Adds rules that every backend convention registers, created per convention. */
