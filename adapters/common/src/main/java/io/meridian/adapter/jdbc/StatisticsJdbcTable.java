@@ -57,8 +57,50 @@ public final class StatisticsJdbcTable
     return statistics.get(delegate.jdbcSchemaName, delegate.jdbcTableName);
   }
 
+  /**
+   * Returns the backend table's columns, with every type that has no portable JDBC
+   * representation (UUID, JSON, arrays, maps, intervals, driver-specific {@code OTHER} types)
+   * read as text: the backend renders the value ({@code getString}), so clients always receive
+   * a readable value instead of a driver object the wire protocol cannot carry.
+   */
   @Override public RelDataType getRowType(RelDataTypeFactory typeFactory) {
-    return delegate.getRowType(typeFactory);
+    RelDataType rowType = delegate.getRowType(typeFactory);
+    RelDataTypeFactory.Builder builder = typeFactory.builder();
+    boolean changed = false;
+    for (org.apache.calcite.rel.type.RelDataTypeField field : rowType.getFieldList()) {
+      RelDataType type = field.getType();
+      if (readAsText(type)) {
+        type = typeFactory.createTypeWithNullability(
+            typeFactory.createSqlType(org.apache.calcite.sql.type.SqlTypeName.VARCHAR), true);
+        changed = true;
+      }
+      builder.add(field.getName(), type);
+    }
+    return changed ? builder.build() : rowType;
+  }
+
+  private static boolean readAsText(RelDataType type) {
+    switch (type.getSqlTypeName()) {
+    case ANY:
+    case OTHER:
+    case ARRAY:
+    case MAP:
+    case MULTISET:
+    case ROW:
+    case STRUCTURED:
+    case DISTINCT:
+    case NULL:
+    case SYMBOL:
+    case GEOMETRY:
+    case VARIANT:
+    case UUID:
+      return true;
+    default:
+      return type.getSqlTypeName().getFamily()
+          == org.apache.calcite.sql.type.SqlTypeFamily.INTERVAL_DAY_TIME
+          || type.getSqlTypeName().getFamily()
+          == org.apache.calcite.sql.type.SqlTypeFamily.INTERVAL_YEAR_MONTH;
+    }
   }
 
   @Override public Schema.TableType getJdbcTableType() {
