@@ -4,7 +4,6 @@ import java.io.PrintStream;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,7 +21,7 @@ final class TablePrinter {
     int[] width = new int[n];
     for (int i = 0; i < n; i++) {
       header[i] = md.getColumnLabel(i + 1);
-      numeric[i] = isNumeric(md.getColumnType(i + 1));
+      numeric[i] = JdbcTypes.isNumeric(md.getColumnType(i + 1));
       width[i] = header[i].length();
     }
     List<String[]> rows = new ArrayList<>();
@@ -68,22 +67,5 @@ final class TablePrinter {
   private static String pad(String s, int width, boolean right) {
     String fill = " ".repeat(width - s.length());
     return right ? fill + s : s + fill;
-  }
-
-  private static boolean isNumeric(int type) {
-    switch (type) {
-    case Types.TINYINT:
-    case Types.SMALLINT:
-    case Types.INTEGER:
-    case Types.BIGINT:
-    case Types.DECIMAL:
-    case Types.NUMERIC:
-    case Types.REAL:
-    case Types.FLOAT:
-    case Types.DOUBLE:
-      return true;
-    default:
-      return false;
-    }
   }
 }

@@ -88,17 +88,10 @@ public final class Rows {
         && typeName.toUpperCase(java.util.Locale.ROOT).matches("U?HUGEINT|UBIGINT|UINTEGER")) {
       return Kind.NUMBER; // DuckDB's wide integers (SUM of integers is HUGEINT)
     }
-    switch (jdbcType) {
-    case Types.TINYINT:
-    case Types.SMALLINT:
-    case Types.INTEGER:
-    case Types.BIGINT:
-    case Types.DECIMAL:
-    case Types.NUMERIC:
-    case Types.REAL:
-    case Types.FLOAT:
-    case Types.DOUBLE:
+    if (io.meridian.server.cli.JdbcTypes.isNumeric(jdbcType)) {
       return Kind.NUMBER;
+    }
+    switch (jdbcType) {
     case Types.CHAR:
     case Types.VARCHAR:
     case Types.LONGVARCHAR:
