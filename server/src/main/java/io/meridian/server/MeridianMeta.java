@@ -19,11 +19,39 @@ import static java.util.Objects.requireNonNull;
  * client connection is one Meridian (Calcite) connection opened on the shared catalogs.
  */
 final class MeridianMeta extends JdbcMeta {
+
   private final MeridianDriver driver;
+  private final CatalogMetadata metadata;
 
   MeridianMeta(MeridianDriver driver, Properties connectionCacheSettings) throws SQLException {
     super(MeridianDriver.CONNECT_STRING_PREFIX, connectionCacheSettings);
     this.driver = requireNonNull(driver, "driver");
+    this.metadata = new CatalogMetadata(driver.catalogs());
+  }
+
+  // Metadata: catalogs are JDBC catalogs, backend schemas JDBC schemas (see CatalogMetadata).
+
+  @Override public MetaResultSet getCatalogs(ConnectionHandle ch) {
+    return metadata.catalogs(ch.id);
+  }
+
+  @Override public MetaResultSet getSchemas(ConnectionHandle ch, String catalog,
+      Pat schemaPattern) {
+    return metadata.schemas(ch.id, catalog, schemaPattern);
+  }
+
+  @Override public MetaResultSet getTables(ConnectionHandle ch, String catalog,
+      Pat schemaPattern, Pat tableNamePattern, List<String> typeList) {
+    return metadata.tables(ch.id, catalog, schemaPattern, tableNamePattern, typeList);
+  }
+
+  @Override public MetaResultSet getColumns(ConnectionHandle ch, String catalog,
+      Pat schemaPattern, Pat tableNamePattern, Pat columnNamePattern) {
+    return metadata.columns(ch.id, catalog, schemaPattern, tableNamePattern, columnNamePattern);
+  }
+
+  @Override public MetaResultSet getTableTypes(ConnectionHandle ch) {
+    return metadata.tableTypes(ch.id);
   }
 
   @Override protected Connection createConnection(String url, Properties info)

@@ -1,0 +1,233 @@
+package io.meridian.server;
+
+import com.google.common.collect.ImmutableList;
+
+import io.meridian.adapter.StorageBackend;
+import io.meridian.planner.CatalogRegistry;
+import io.meridian.planner.MeridianTypeSystem;
+
+import org.apache.calcite.adapter.java.JavaTypeFactory;
+import org.apache.calcite.avatica.ColumnMetaData;
+import org.apache.calcite.avatica.Meta;
+import org.apache.calcite.avatica.MetaImpl;
+import org.apache.calcite.jdbc.JavaTypeFactoryImpl;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeField;
+import org.apache.calcite.schema.Schema;
+import org.apache.calcite.schema.Table;
+import org.apache.calcite.schema.lookup.LikePattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The JDBC metadata Meridian serves to tools (DBeaver, BI tools): each configured catalog is a
+ * JDBC catalog ({@code TABLE_CAT}), each backend schema a JDBC schema ({@code TABLE_SCHEM}), so
+ * that a tool's navigator shows {@code shop > public > customer} and the SQL it generates
+ * ({@code shop.public.customer}) is Meridian's. A backend that is down contributes nothing
+ * rather than failing the whole call.
+ */
+final class CatalogMetadata {
+  private static final Logger LOG = LoggerFactory.getLogger(CatalogMetadata.class);
+
+  /** Kinds of backend objects a tool can query; indexes, sequences and types are left out. */
+  private static final java.util.Set<Schema.TableType> RELATIONS = java.util.EnumSet.of(
+      Schema.TableType.TABLE, Schema.TableType.VIEW, Schema.TableType.MATERIALIZED_VIEW,
+      Schema.TableType.FOREIGN_TABLE, Schema.TableType.LOCAL_TEMPORARY,
+      Schema.TableType.GLOBAL_TEMPORARY, Schema.TableType.TEMPORARY_TABLE,
+      Schema.TableType.TEMPORARY_VIEW, Schema.TableType.GLOBAL_TEMPORARY_TABLE);
+
+  private final CatalogRegistry catalogs;
+  private final JavaTypeFactory typeFactory = new JavaTypeFactoryImpl(MeridianTypeSystem.INSTANCE);
+
+  CatalogMetadata(CatalogRegistry catalogs) {
+    this.catalogs = requireNonNull(catalogs, "catalogs");
+  }
+
+  Meta.MetaResultSet catalogs(String connectionId) {
+    List<Object> rows = new ArrayList<>();
+    for (String name : new TreeSet<>(catalogs.backends().keySet())) {
+      rows.add(new Object[] {name});
+    }
+    return result(connectionId, columns("TABLE_CAT", String.class), rows);
+  }
+
+  Meta.MetaResultSet schemas(String connectionId, String catalog, Meta.Pat schemaPattern) {
+    List<Object> rows = new ArrayList<>();
+    Pattern schemaRegex = regex(schemaPattern);
+    for (StorageBackend backend : backends(catalog)) {
+      for (String schema : schemaNames(backend)) {
+        if (schemaRegex.matcher(schema).matches()) {
+          rows.add(new Object[] {schema, backend.catalogName()});
+        }
+      }
+    }
+    return result(connectionId,
+        columns("TABLE_SCHEM", String.class, "TABLE_CATALOG", String.class), rows);
+  }
+
+  Meta.MetaResultSet tables(String connectionId, String catalog, Meta.Pat schemaPattern,
+      Meta.Pat tablePattern, List<String> typeList) {
+    List<Object> rows = new ArrayList<>();
+    forEachTable(catalog, schemaPattern, tablePattern, (backend, schema, name, table) -> {
+      String type = table.getJdbcTableType().jdbcName;
+      if (typeList == null || typeList.contains(type)) {
+        rows.add(new Object[] {backend.catalogName(), schema, name, type, null, null, null, null,
+            null, null});
+      }
+    });
+    return result(connectionId, columns("TABLE_CAT", String.class, "TABLE_SCHEM", String.class,
+        "TABLE_NAME", String.class, "TABLE_TYPE", String.class, "REMARKS", String.class,
+        "TYPE_CAT", String.class, "TYPE_SCHEM", String.class, "TYPE_NAME", String.class,
+        "SELF_REFERENCING_COL_NAME", String.class, "REF_GENERATION", String.class), rows);
+  }
+
+  Meta.MetaResultSet columns(String connectionId, String catalog, Meta.Pat schemaPattern,
+      Meta.Pat tablePattern, Meta.Pat columnPattern) {
+    List<Object> rows = new ArrayList<>();
+    Pattern columnRegex = regex(columnPattern);
+    forEachTable(catalog, schemaPattern, tablePattern, (backend, schema, name, table) -> {
+      RelDataType rowType = table.getRowType(typeFactory);
+      for (RelDataTypeField field : rowType.getFieldList()) {
+        if (!columnRegex.matcher(field.getName()).matches()) {
+          continue;
+        }
+        RelDataType type = field.getType();
+        boolean hasScale = type.getSqlTypeName().allowsScale();
+        int precision = type.getPrecision();
+        rows.add(new Object[] {backend.catalogName(), schema, name, field.getName(),
+            type.getSqlTypeName().getJdbcOrdinal(), type.getSqlTypeName().getName(),
+            precision < 0 ? null : precision, null, hasScale ? type.getScale() : null, 10,
+            type.isNullable() ? 1 : 0, null, null, null, null, null, field.getIndex() + 1,
+            type.isNullable() ? "YES" : "NO", null, null, null, null, "NO", "NO"});
+      }
+    });
+    return result(connectionId, columns("TABLE_CAT", String.class, "TABLE_SCHEM", String.class,
+        "TABLE_NAME", String.class, "COLUMN_NAME", String.class, "DATA_TYPE", Integer.class,
+        "TYPE_NAME", String.class, "COLUMN_SIZE", Integer.class, "BUFFER_LENGTH", Integer.class,
+        "DECIMAL_DIGITS", Integer.class, "NUM_PREC_RADIX", Integer.class,
+        "NULLABLE", Integer.class, "REMARKS", String.class, "COLUMN_DEF", String.class,
+        "SQL_DATA_TYPE", Integer.class, "SQL_DATETIME_SUB", Integer.class,
+        "CHAR_OCTET_LENGTH", Integer.class, "ORDINAL_POSITION", Integer.class,
+        "IS_NULLABLE", String.class, "SCOPE_CATALOG", String.class,
+        "SCOPE_SCHEMA", String.class, "SCOPE_TABLE", String.class,
+        "SOURCE_DATA_TYPE", Short.class, "IS_AUTOINCREMENT", String.class,
+        "IS_GENERATEDCOLUMN", String.class), rows);
+  }
+
+  Meta.MetaResultSet tableTypes(String connectionId) {
+    List<Object> rows = new ArrayList<>();
+    for (String type : List.of("SYSTEM TABLE", "TABLE", "VIEW")) {
+      rows.add(new Object[] {type});
+    }
+    return result(connectionId, columns("TABLE_TYPE", String.class), rows);
+  }
+
+  /** Receives one table of the catalogs. */
+  private interface TableVisitor {
+    void visit(StorageBackend backend, String schema, String name, Table table);
+  }
+
+  private void forEachTable(String catalog, Meta.Pat schemaPattern, Meta.Pat tablePattern,
+      TableVisitor visitor) {
+    Pattern schemaRegex = regex(schemaPattern);
+    Pattern tableRegex = regex(tablePattern);
+    for (StorageBackend backend : backends(catalog)) {
+      try {
+        Schema root = backend.schema();
+        for (String schemaName : schemaNames(backend)) {
+          if (!schemaRegex.matcher(schemaName).matches()) {
+            continue;
+          }
+          Schema schema = root.subSchemas().get(schemaName);
+          if (schema == null) {
+            continue;
+          }
+          for (String tableName : new TreeSet<>(schema.tables().getNames(LikePattern.any()))) {
+            if (tableRegex.matcher(tableName).matches()) {
+              Table table = schema.tables().get(tableName);
+              if (table != null && RELATIONS.contains(table.getJdbcTableType())) {
+                visitor.visit(backend, schemaName, tableName, table);
+              }
+            }
+          }
+        }
+      } catch (RuntimeException e) {
+        LOG.debug("metadata of catalog '{}' unavailable: {}", backend.catalogName(),
+            e.getMessage());
+      }
+    }
+  }
+
+  private List<StorageBackend> backends(String catalog) {
+    List<StorageBackend> result = new ArrayList<>();
+    for (StorageBackend backend : catalogs.backends().values()) {
+      if (catalog == null || backend.catalogName().equalsIgnoreCase(catalog)) {
+        result.add(backend);
+      }
+    }
+    result.sort((a, b) -> a.catalogName().compareTo(b.catalogName()));
+    return result;
+  }
+
+  private static List<String> schemaNames(StorageBackend backend) {
+    try {
+      return ImmutableList.copyOf(
+          new TreeSet<>(backend.schema().subSchemas().getNames(LikePattern.any())));
+    } catch (RuntimeException e) {
+      LOG.debug("schemas of catalog '{}' unavailable: {}", backend.catalogName(),
+          e.getMessage());
+      return ImmutableList.of();
+    }
+  }
+
+  /** Turns a JDBC LIKE pattern (null: everything) into a case-insensitive regex. */
+  static Pattern regex(Meta.Pat pattern) {
+    if (pattern == null || pattern.s == null) {
+      return Pattern.compile(".*", Pattern.DOTALL);
+    }
+    StringBuilder regex = new StringBuilder();
+    String s = pattern.s;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 1 < s.length()) {
+        regex.append(Pattern.quote(String.valueOf(s.charAt(++i))));
+      } else if (c == '%') {
+        regex.append(".*");
+      } else if (c == '_') {
+        regex.append('.');
+      } else {
+        regex.append(Pattern.quote(String.valueOf(c)));
+      }
+    }
+    return Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+  }
+
+  private static List<ColumnMetaData> columns(Object... nameTypePairs) {
+    List<ColumnMetaData> columns = new ArrayList<>();
+    for (int i = 0; i < nameTypePairs.length; i += 2) {
+      columns.add(MetaImpl.columnMetaData((String) nameTypePairs[i], i / 2,
+          (Class<?>) nameTypePairs[i + 1], true));
+    }
+    return columns;
+  }
+
+  private static Meta.MetaResultSet result(String connectionId, List<ColumnMetaData> columns,
+      List<Object> rows) {
+    Meta.Signature signature = Meta.Signature.create(columns, null, List.of(),
+        Meta.CursorFactory.ARRAY, Meta.StatementType.SELECT);
+    return Meta.MetaResultSet.create(connectionId, -1, true, signature,
+        Meta.Frame.create(0, true, rows));
+  }
+
+  @Override public String toString() {
+    return "CatalogMetadata" + catalogs.backends().keySet().toString().toLowerCase(Locale.ROOT);
+  }
+}
