@@ -51,6 +51,8 @@ public final class MeridianDriver extends Driver {
         org.apache.calcite.adapter.jdbc.JdbcRules.JdbcTableModificationRule.class);
     io.meridian.adapter.jdbc.BackendConvention.addRuleProvider(
         io.meridian.planner.rules.TableModifyIntoBackendRule::rulesFor);
+    io.meridian.adapter.jdbc.BackendConvention.addRuleProvider(
+        io.meridian.planner.rules.BackendInsertRule::rulesFor);
   }
 
   private final CatalogRegistry catalogs;

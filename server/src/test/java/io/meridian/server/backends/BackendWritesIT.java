@@ -62,16 +62,38 @@ class BackendWritesIT {
     assertThat(postgresRows()).containsExactly("2|two|null", "3|three|6.50");
   }
 
-  @Test void writeFromAnotherCatalogIsRefusedAndWritesNothing() throws SQLException {
-    List<String> before = postgresRows();
-    try (Connection c = fixture.connect(); Statement s = c.createStatement()) {
-      assertThatThrownBy(() -> s.executeUpdate("INSERT INTO shop.public.w_test"
-          + " SELECT s_suppkey + 1000, s_name, s_acctbal FROM analytics.tpch.supplier"))
-          .isInstanceOf(SQLException.class)
-          .hasMessageContaining("cannot run this statement yet")
-          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("0A000"));
+  @Test void insertFromAnotherCatalogStreamsRowsInOneTransaction() throws SQLException {
+    try (Connection pg = DriverManager.getConnection(fixture.demo().postgresUrl(), "postgres", "");
+         Statement s = pg.createStatement()) {
+      s.execute("DROP TABLE IF EXISTS public.w_copy");
+      s.execute("CREATE TABLE public.w_copy (id INTEGER PRIMARY KEY, name VARCHAR(25),"
+          + " bal DECIMAL(15,2), since DATE)");
+      s.execute("INSERT INTO public.w_copy VALUES (50, 'already there', 0, NULL)");
     }
-    assertThat(postgresRows()).isEqualTo(before);
+    String copy = "INSERT INTO shop.public.w_copy SELECT s_suppkey, s_name, s_acctbal,"
+        + " DATE '2024-02-29' FROM analytics.tpch.supplier WHERE s_suppkey %s";
+    try (Connection c = fixture.connect(); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + String.format(copy, "< 50"))) {
+        rs.next();
+        assertThat(rs.getString(1))
+            .startsWith("EnumerableBackendInsert(table=[[shop, public, w_copy]]")
+            .contains("JdbcTableScan(table=[[analytics, tpch, supplier]])");
+      }
+      assertThat(s.executeUpdate(String.format(copy, "< 50"))).isEqualTo(49);
+      // Row 50 collides with the row already there, half-way through: nothing is written.
+      assertThatThrownBy(() -> s.executeUpdate(String.format(copy, "BETWEEN 51 AND 60 OR"
+          + " s_suppkey BETWEEN 40 AND 50")))
+          .isInstanceOf(SQLException.class)
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("23505"));
+    }
+    try (Connection pg = DriverManager.getConnection(fixture.demo().postgresUrl(), "postgres", "");
+         Statement s = pg.createStatement();
+         ResultSet rs = s.executeQuery("SELECT count(*), min(since), max(bal) FROM public.w_copy"
+             + " WHERE id <> 50")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(49);
+      assertThat(rs.getDate(2).toLocalDate()).hasToString("2024-02-29");
+    }
   }
 
   @Test void insertSelectWithinDuckDbRunsInDuckDb() throws SQLException {

@@ -1,0 +1,90 @@
+package io.meridian.planner.rel;
+
+import org.apache.calcite.linq4j.Enumerable;
+import org.apache.calcite.linq4j.Enumerator;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import javax.sql.DataSource;
+
+/**
+ * Writes rows produced by any engine into a backend table, in batches, in one transaction: all
+ * rows or none. Called by the code {@link EnumerableBackendInsert} generates.
+ */
+public final class BackendWriter {
+  /** Rows per JDBC batch. */
+  static final int BATCH = 1000;
+
+  private BackendWriter() {
+  }
+
+  /**
+   * Inserts every row and returns how many were written.
+   *
+   * @param sql {@code INSERT INTO table (columns) VALUES (?, ...)} in the backend's dialect
+   * @param rows the rows, each an {@code Object[]} in Calcite's internal representation
+   * @param types the SQL type name of each column, to convert dates and times
+   */
+  public static long insert(DataSource dataSource, String sql, Enumerable<Object[]> rows,
+      String[] types) {
+    long count = 0;
+    try (Connection connection = dataSource.getConnection()) {
+      boolean autoCommit = connection.getAutoCommit();
+      connection.setAutoCommit(false);
+      try (PreparedStatement ps = connection.prepareStatement(sql);
+           Enumerator<Object[]> e = rows.enumerator()) {
+        int pending = 0;
+        while (e.moveNext()) {
+          Object[] row = e.current();
+          for (int i = 0; i < row.length; i++) {
+            ps.setObject(i + 1, toJdbc(row[i], types[i]));
+          }
+          ps.addBatch();
+          count++;
+          if (++pending == BATCH) {
+            ps.executeBatch();
+            pending = 0;
+          }
+        }
+        if (pending > 0) {
+          ps.executeBatch();
+        }
+        connection.commit();
+      } catch (SQLException | RuntimeException ex) {
+        connection.rollback();
+        throw ex;
+      } finally {
+        connection.setAutoCommit(autoCommit);
+      }
+    } catch (SQLException ex) {
+      throw new IllegalStateException("insert failed after " + count
+          + " rows, nothing was written: " + ex.getMessage(), ex);
+    }
+    return count;
+  }
+
+  /** Converts Calcite's internal value (days, milliseconds) into a JDBC value. */
+  static Object toJdbc(Object value, String type) {
+    if (value == null) {
+      return null;
+    }
+    switch (type) {
+    case "DATE":
+      return java.sql.Date.valueOf(LocalDate.ofEpochDay(((Number) value).longValue()));
+    case "TIME":
+      return java.sql.Time.valueOf(
+          LocalTime.ofNanoOfDay(((Number) value).longValue() * 1_000_000L));
+    case "TIMESTAMP":
+      return java.sql.Timestamp.valueOf(LocalDateTime.ofInstant(
+          Instant.ofEpochMilli(((Number) value).longValue()), ZoneOffset.UTC));
+    default:
+      return value;
+    }
+  }
+}
