@@ -121,6 +121,25 @@ class SingleBackendTpchIT {
     return Map.entry(key, reason);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.EnumSource(Backend.class)
+  void aggregatesOverNoRowsAndOuterJoinMissesAreNull(Backend backend) throws Exception {
+    String sql = "SELECT sum(l_quantity) AS s, max(l_tax) AS m, count(*) AS c"
+        + " FROM %s.lineitem WHERE l_quantity < 0";
+    String outer = "SELECT count(*) AS n FROM %1$s.customer c LEFT JOIN %1$s.orders o"
+        + " ON o.o_custkey = c.c_custkey WHERE o.o_orderkey IS NULL";
+    for (String q : new String[] {sql, outer}) {
+      Rows expected = fixture.queryOracle(String.format(q, "tpch"));
+      Rows actual;
+      try (Connection c = DriverManager.getConnection(server.jdbcUrl());
+           Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery(String.format(q, backend.catalog + ".tpch"))) {
+        actual = Rows.read(rs);
+      }
+      assertThat(actual.differenceFrom(expected, false)).as("%s: %s", backend, q).isNull();
+    }
+  }
+
   private static final Pattern FRAGMENT = Pattern.compile("BackendToEnumerableConverter");
 
   @ParameterizedTest(name = "{0} q{1}")

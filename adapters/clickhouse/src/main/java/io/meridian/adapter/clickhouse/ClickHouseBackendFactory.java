@@ -38,11 +38,13 @@ public final class ClickHouseBackendFactory implements StorageBackendFactory {
 
   /**
    * Session settings that give ClickHouse standard SQL semantics where its defaults differ:
-   * outer joins produce NULLs rather than default values ({@code join_use_nulls}).
+   * outer joins produce NULLs rather than default values ({@code join_use_nulls}), and
+   * aggregates over no rows return NULL rather than 0 ({@code aggregate_functions_null_for_empty}).
    */
   static Properties driverProperties() {
     Properties p = new Properties();
     p.setProperty("clickhouse_setting_join_use_nulls", "1");
+    p.setProperty("clickhouse_setting_aggregate_functions_null_for_empty", "1");
     return p;
   }
 
