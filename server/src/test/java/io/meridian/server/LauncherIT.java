@@ -69,6 +69,18 @@ class LauncherIT {
     assertThat(run.stdout()).isEmpty();
   }
 
+  @Test void unreachableServerIsReportedInOneLine() throws Exception {
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort(); // closed again: nothing listens there
+    }
+    Run run = run("query", "--url", "jdbc:avatica:remote:url=http://127.0.0.1:" + port
+        + ";serialization=PROTOBUF", "SELECT 1");
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.stderr()).contains("cannot reach the Meridian server")
+        .doesNotContain("\tat ");
+  }
+
   @Test void helpDescribesEachCommand() throws Exception {
     for (String command : List.of("serve", "query", "sql")) {
       Run run = run(command, "--help");

@@ -190,6 +190,15 @@ public final class Main {
     } catch (SQLException e) {
       err.println("Error: " + ErrorMessages.clientMessage(e));
       return 1;
+    } catch (RuntimeException e) {
+      // The Avatica driver reports an unreachable server as an unchecked exception.
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      err.println("Error: cannot reach the Meridian server (" + root.getMessage()
+          + "); is './meridian serve' running? URL: " + url);
+      return 1;
     }
   }
 
