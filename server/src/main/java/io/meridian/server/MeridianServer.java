@@ -7,6 +7,9 @@ import io.meridian.server.config.MeridianConfig;
 
 import org.apache.calcite.avatica.remote.Driver.Serialization;
 import org.apache.calcite.avatica.remote.LocalService;
+import org.apache.calcite.avatica.server.AvaticaHandler;
+import org.apache.calcite.avatica.server.AvaticaJsonHandler;
+import org.apache.calcite.avatica.server.AvaticaProtobufHandler;
 import org.apache.calcite.avatica.server.HttpServer;
 import org.apache.calcite.avatica.server.ServerCustomizer;
 import org.eclipse.jetty.server.Connector;
@@ -44,14 +47,16 @@ public final class MeridianServer implements AutoCloseable {
   private final MeridianMeta meta;
   private final HttpServer http;
   private final ScheduledExecutorService prober;
-  private final Map<String, Boolean> available = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> available;
 
   private MeridianServer(MeridianConfig config, CatalogRegistry catalogs, MeridianDriver driver,
-      MeridianMeta meta, HttpServer http, ScheduledExecutorService prober) {
+      MeridianMeta meta, HttpServer http, ScheduledExecutorService prober,
+      Map<String, Boolean> available) {
     this.config = config;
     this.catalogs = catalogs;
     this.driver = driver;
     this.meta = meta;
+    this.available = available;
     this.http = http;
     this.prober = prober;
   }
@@ -72,8 +77,12 @@ public final class MeridianServer implements AutoCloseable {
           }
         }
       };
+      LocalService service = new LocalService(meta);
+      AvaticaHandler avatica = serialization == Serialization.JSON
+          ? new AvaticaJsonHandler(service) : new AvaticaProtobufHandler(service);
+      Map<String, Boolean> available = new ConcurrentHashMap<>();
       HttpServer http = new HttpServer.Builder<Server>()
-          .withHandler(new LocalService(meta), serialization)
+          .withHandler(new HealthEndpoint(avatica, () -> Map.copyOf(available)))
           .withPort(config.port())
           .withServerCustomizers(List.of(bind), Server.class)
           .build();
@@ -87,7 +96,8 @@ public final class MeridianServer implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
-      MeridianServer server = new MeridianServer(config, catalogs, driver, meta, http, prober);
+      MeridianServer server =
+          new MeridianServer(config, catalogs, driver, meta, http, prober, available);
       server.probeAll(true);
       http.start();
       prober.scheduleWithFixedDelay(() -> server.probeAll(false), RETRY_SECONDS,

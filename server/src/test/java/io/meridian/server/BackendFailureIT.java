@@ -44,6 +44,13 @@ class BackendFailureIT {
          Statement s = c.createStatement()) {
       assertThat(server.catalogAvailability()).containsEntry("shop", true)
           .containsEntry("billing", false);
+      java.net.http.HttpResponse<String> health = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+              "http://127.0.0.1:" + server.port() + "/health")).GET().build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).isEqualTo(200);
+      assertThat(health.body()).isEqualTo("{\"status\":\"DEGRADED\",\"catalogs\":"
+          + "{\"billing\":\"unavailable\",\"shop\":\"available\"}}");
       assertThatThrownBy(() -> s.executeQuery("SELECT * FROM billing.public.invoices"))
           .isInstanceOf(SQLException.class)
           .hasMessageContaining("catalog 'billing' (postgres) is unavailable")

@@ -1,0 +1,59 @@
+package io.meridian.server;
+
+import org.apache.calcite.avatica.remote.Service.RpcMetadataResponse;
+import org.apache.calcite.avatica.server.AvaticaHandler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.handler.HandlerWrapper;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import javax.servlet.ServletException;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Serves {@code GET /health} beside the Avatica endpoint: liveness (the server answers) and
+ * readiness per catalog (whether its backend answered its last probe), as JSON. The status is
+ * {@code UP} when every catalog is available, else {@code DEGRADED}; the HTTP status is 200
+ * either way, since the server itself is serving. Everything else goes to Avatica.
+ */
+final class HealthEndpoint extends HandlerWrapper implements AvaticaHandler {
+  private final Supplier<Map<String, Boolean>> availability;
+
+  HealthEndpoint(AvaticaHandler avatica, Supplier<Map<String, Boolean>> availability) {
+    this.availability = requireNonNull(availability, "availability");
+    setHandler(avatica);
+  }
+
+  @Override public void handle(String target, Request baseRequest, HttpServletRequest request,
+      HttpServletResponse response) throws IOException, ServletException {
+    if ("/health".equals(target) && "GET".equals(request.getMethod())) {
+      Map<String, Boolean> catalogs = new TreeMap<>(availability.get());
+      boolean allUp = !catalogs.containsValue(false);
+      StringBuilder json = new StringBuilder("{\"status\":\"")
+          .append(allUp ? "UP" : "DEGRADED").append("\",\"catalogs\":{");
+      String separator = "";
+      for (Map.Entry<String, Boolean> e : catalogs.entrySet()) {
+        json.append(separator).append('"').append(e.getKey()).append("\":\"")
+            .append(e.getValue() ? "available" : "unavailable").append('"');
+        separator = ",";
+      }
+      json.append("}}");
+      response.setStatus(HttpServletResponse.SC_OK);
+      response.setContentType("application/json");
+      response.getOutputStream().write(json.toString().getBytes(StandardCharsets.UTF_8));
+      baseRequest.setHandled(true);
+      return;
+    }
+    super.handle(target, baseRequest, request, response);
+  }
+
+  @Override public void setServerRpcMetadata(RpcMetadataResponse metadata) {
+    ((AvaticaHandler) getHandler()).setServerRpcMetadata(metadata);
+  }
+}
