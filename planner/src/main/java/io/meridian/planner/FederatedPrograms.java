@@ -5,7 +5,6 @@ import com.google.common.collect.ImmutableList;
 import org.apache.calcite.plan.RelOptLattice;
 import org.apache.calcite.plan.RelOptMaterialization;
 import org.apache.calcite.plan.RelOptPlanner;
-import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.plan.RelTraitSet;
 import org.apache.calcite.plan.hep.HepMatchOrder;
 import org.apache.calcite.plan.hep.HepProgram;
@@ -91,10 +90,5 @@ public final class FederatedPrograms {
         : planner.changeTraits(rel, requiredOutputTraits);
     planner.setRoot(requireNonNull(root, "root"));
     return requireNonNull(planner.chooseDelegate().findBestExp(), "no plan");
-  }
-
-  /** Returns the number of joins in a plan (for diagnostics). */
-  public static int joinCount(RelNode rel) {
-    return RelOptUtil.countJoins(rel);
   }
 }

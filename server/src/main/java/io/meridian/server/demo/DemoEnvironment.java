@@ -24,7 +24,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
@@ -263,11 +262,5 @@ public final class DemoEnvironment implements AutoCloseable {
         Files.delete(p);
       }
     }
-  }
-
-  /** Returns the tables the demo holds in a catalog. */
-  public static List<String> tablesOf(String catalog) {
-    return LAYOUT.entrySet().stream().filter(e -> e.getValue().equals(catalog))
-        .map(Map.Entry::getKey).toList();
   }
 }

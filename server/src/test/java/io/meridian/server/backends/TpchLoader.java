@@ -18,7 +18,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.List;
 import java.util.Properties;
 
 /**
@@ -98,10 +97,5 @@ public final class TpchLoader {
     if (response.statusCode() != 200) {
       throw new IOException("ClickHouse refused " + sql + ": " + response.body());
     }
-  }
-
-  /** Returns the TPC-H table names. */
-  public static List<String> tables() {
-    return List.copyOf(TpchSchema.COLUMNS.keySet());
   }
 }
