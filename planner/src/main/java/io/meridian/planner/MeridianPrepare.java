@@ -3,6 +3,9 @@ package io.meridian.planner;
 import org.apache.calcite.adapter.enumerable.EnumerableConvention;
 import org.apache.calcite.adapter.enumerable.EnumerableRel;
 import org.apache.calcite.adapter.enumerable.EnumerableRules;
+import org.apache.calcite.rel.core.Project;
+import org.apache.calcite.rel.logical.LogicalProject;
+import org.apache.calcite.rel.rules.CoreRules;
 import org.apache.calcite.interpreter.BindableConvention;
 import org.apache.calcite.adapter.java.JavaTypeFactory;
 import org.apache.calcite.plan.Convention;
@@ -38,6 +41,16 @@ public class MeridianPrepare extends CalcitePrepareImpl {
     // modify). Calcite's in-memory table modify would call getModifiableCollection(), which
     // backend tables do not have.
     planner.removeRule(EnumerableRules.ENUMERABLE_TABLE_MODIFICATION_RULE);
+    // Calcite's rule splits any project with a window function into a LogicalWindow that keeps
+    // the project's convention, and Volcano then rejects a "LogicalWindow in JDBC convention"
+    // with an AssertionError. Split only logical projects; a backend project keeps its
+    // OVER (...) and the backend runs the window function.
+    planner.removeRule(CoreRules.PROJECT_TO_LOGICAL_PROJECT_AND_WINDOW);
+    planner.addRule(CoreRules.PROJECT_TO_LOGICAL_PROJECT_AND_WINDOW.config
+        .withOperandSupplier(b -> b.operand(LogicalProject.class)
+            .predicate(Project::containsOver).anyInputs())
+        .withDescription("ProjectToLogicalProjectAndWindowRule:logical")
+        .toRule());
     return planner;
   }
 

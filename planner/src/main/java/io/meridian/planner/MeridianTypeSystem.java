@@ -54,6 +54,15 @@ public final class MeridianTypeSystem extends RelDataTypeSystemImpl {
         typeFactory.createSqlType(SqlTypeName.DECIMAL, precision, scale), type.isNullable());
   }
 
+  /**
+   * {@code CASE WHEN .. THEN 'big' ELSE 'small' END} is {@code VARCHAR(5)}, not
+   * {@code CHAR(5)}: the common type of character values of different lengths varies, as in
+   * PostgreSQL, DuckDB and Trino (with {@code CHAR} the client would receive {@code 'big  '}).
+   */
+  @Override public boolean shouldConvertRaggedUnionTypesToVarying() {
+    return true;
+  }
+
   @Override public int getMaxPrecision(SqlTypeName typeName) {
     return typeName == SqlTypeName.DECIMAL ? 38 : super.getMaxPrecision(typeName);
   }

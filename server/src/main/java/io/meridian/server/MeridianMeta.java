@@ -76,7 +76,7 @@ final class MeridianMeta extends JdbcMeta {
   @Override public StatementHandle prepare(ConnectionHandle ch, String sql, long maxRowCount) {
     try {
       return super.prepare(ch, sql, maxRowCount);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | AssertionError | StackOverflowError e) {
       throw ErrorTranslator.translate(e);
     }
   }
@@ -86,7 +86,7 @@ final class MeridianMeta extends JdbcMeta {
       throws NoSuchStatementException {
     try {
       return super.prepareAndExecute(h, sql, maxRowCount, maxRowsInFirstFrame, callback);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | AssertionError | StackOverflowError e) {
       throw ErrorTranslator.translate(e);
     }
   }
@@ -95,7 +95,7 @@ final class MeridianMeta extends JdbcMeta {
       int maxRowsInFirstFrame) throws NoSuchStatementException {
     try {
       return super.execute(h, parameterValues, maxRowsInFirstFrame);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | AssertionError | StackOverflowError e) {
       throw ErrorTranslator.translate(e);
     }
   }
@@ -104,7 +104,7 @@ final class MeridianMeta extends JdbcMeta {
       throws NoSuchStatementException, MissingResultsException {
     try {
       return super.fetch(h, offset, fetchMaxRowCount);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | AssertionError | StackOverflowError e) {
       throw ErrorTranslator.translate(e);
     }
   }
@@ -113,7 +113,7 @@ final class MeridianMeta extends JdbcMeta {
       List<String> sqlCommands) throws NoSuchStatementException {
     try {
       return super.prepareAndExecuteBatch(h, sqlCommands);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | AssertionError | StackOverflowError e) {
       throw ErrorTranslator.translate(e);
     }
   }
@@ -122,7 +122,7 @@ final class MeridianMeta extends JdbcMeta {
       List<List<TypedValue>> parameterValues) throws NoSuchStatementException {
     try {
       return super.executeBatch(h, parameterValues);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | AssertionError | StackOverflowError e) {
       throw ErrorTranslator.translate(e);
     }
   }

@@ -1,21 +1,15 @@
 package io.meridian.server.backends;
 
-import com.google.common.collect.ImmutableList;
-
-import io.meridian.adapter.CatalogSpec;
 import io.meridian.server.MeridianServer;
-import io.meridian.server.config.MeridianConfig;
 import io.meridian.server.testing.DemoServerFixture;
 import io.meridian.server.testing.Rows;
 import io.meridian.server.testing.TpchQueries;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -34,57 +28,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * plan is a single JDBC fragment with nothing above it).
  */
 class SingleBackendTpchIT {
-  /** The backends under test, by catalog name. */
-  enum Backend {
-    POSTGRES("tpch_pg"), DUCKDB("tpch_duckdb"), CLICKHOUSE("tpch_ch");
-
-    final String catalog;
-
-    Backend(String catalog) {
-      this.catalog = catalog;
-    }
-  }
 
   private static DemoServerFixture fixture;
-  private static ClickHouseServer clickHouse;
   private static MeridianServer server;
 
   @BeforeAll static void start() throws Exception {
     fixture = DemoServerFixture.get();
-    Path work = Path.of("target", "single-backend").toAbsolutePath();
-    Path csv = work.resolve("csv");
-    TpchLoader.exportCsv(fixture.demo().colocatedDatabase(), csv);
-
-    try (Connection c = DriverManager.getConnection(fixture.demo().postgresUrl("postgres"),
-        "postgres", ""); Statement s = c.createStatement()) {
-      s.execute("DROP DATABASE IF EXISTS tpch");
-      s.execute("CREATE DATABASE tpch");
-    }
-    TpchLoader.loadPostgres(fixture.demo().postgresUrl("tpch"), csv);
-
-    Path repository = Path.of(System.getProperty("meridian.home",
-        Path.of("").toAbsolutePath().getParent().toString()));
-    clickHouse = ClickHouseServer.start(repository, work.resolve("clickhouse"));
-    TpchLoader.loadClickHouse(clickHouse.port(), csv);
-
-    ImmutableList<CatalogSpec> catalogs = ImmutableList.of(
-        new CatalogSpec(Backend.POSTGRES.catalog, "postgres",
-            Map.of("url", fixture.demo().postgresUrl("tpch"), "user", "postgres")),
-        new CatalogSpec(Backend.DUCKDB.catalog, "duckdb",
-            Map.of("path", fixture.demo().colocatedDatabase().toString(), "read-only", "true")),
-        new CatalogSpec(Backend.CLICKHOUSE.catalog, "clickhouse",
-            Map.of("url", clickHouse.jdbcUrl("default"))));
-    server = MeridianServer.start(
-        new MeridianConfig("127.0.0.1", 0, "PROTOBUF", work.resolve("data"), catalogs));
-  }
-
-  @AfterAll static void stop() {
-    if (server != null) {
-      server.close();
-    }
-    if (clickHouse != null) {
-      clickHouse.close();
-    }
+    server = SingleBackendFixture.get().server();
   }
 
   static Stream<Arguments> cases() {

@@ -39,12 +39,14 @@ public final class ClickHouseBackendFactory implements StorageBackendFactory {
   /**
    * Session settings that give ClickHouse standard SQL semantics where its defaults differ:
    * outer joins produce NULLs rather than default values ({@code join_use_nulls}), and
-   * aggregates over no rows return NULL rather than 0 ({@code aggregate_functions_null_for_empty}).
+   * aggregates over no rows return NULL rather than 0 ({@code aggregate_functions_null_for_empty}),
+   * and a bare {@code UNION} means {@code UNION DISTINCT} ({@code union_default_mode}).
    */
   static Properties driverProperties() {
     Properties p = new Properties();
     p.setProperty("clickhouse_setting_join_use_nulls", "1");
     p.setProperty("clickhouse_setting_aggregate_functions_null_for_empty", "1");
+    p.setProperty("clickhouse_setting_union_default_mode", "DISTINCT");
     return p;
   }
 

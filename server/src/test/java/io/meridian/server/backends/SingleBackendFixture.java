@@ -1,0 +1,72 @@
+package io.meridian.server.backends;
+
+import com.google.common.collect.ImmutableList;
+
+import io.meridian.adapter.CatalogSpec;
+import io.meridian.server.MeridianServer;
+import io.meridian.server.config.MeridianConfig;
+import io.meridian.server.testing.DemoServerFixture;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.Map;
+
+/**
+ * The eight TPC-H tables (the oracle's rows) in each JDBC backend: a PostgreSQL database
+ * {@code tpch}, the oracle's DuckDB file opened read-only, and a real ClickHouse server; served
+ * by one Meridian server as catalogs {@code tpch_pg}, {@code tpch_duckdb}, {@code tpch_ch}.
+ * Started once per JVM, stopped when the JVM exits.
+ */
+final class SingleBackendFixture {
+  private static SingleBackendFixture instance;
+
+  private final MeridianServer server;
+
+  private SingleBackendFixture(MeridianServer server) {
+    this.server = server;
+  }
+
+  static synchronized SingleBackendFixture get() throws Exception {
+    if (instance == null) {
+      DemoServerFixture fixture = DemoServerFixture.get();
+      Path work = Path.of("target", "single-backend").toAbsolutePath();
+      Path csv = work.resolve("csv");
+      TpchLoader.exportCsv(fixture.demo().colocatedDatabase(), csv);
+
+      try (Connection c = DriverManager.getConnection(fixture.demo().postgresUrl("postgres"),
+          "postgres", ""); Statement s = c.createStatement()) {
+        s.execute("DROP DATABASE IF EXISTS tpch");
+        s.execute("CREATE DATABASE tpch");
+      }
+      TpchLoader.loadPostgres(fixture.demo().postgresUrl("tpch"), csv);
+
+      Path repository = Path.of(System.getProperty("meridian.home",
+          Path.of("").toAbsolutePath().getParent().toString()));
+      ClickHouseServer clickHouse = ClickHouseServer.start(repository, work.resolve("clickhouse"));
+      TpchLoader.loadClickHouse(clickHouse.port(), csv);
+
+      ImmutableList<CatalogSpec> catalogs = ImmutableList.of(
+          new CatalogSpec(Backend.POSTGRES.catalog, "postgres",
+              Map.of("url", fixture.demo().postgresUrl("tpch"), "user", "postgres")),
+          new CatalogSpec(Backend.DUCKDB.catalog, "duckdb",
+              Map.of("path", fixture.demo().colocatedDatabase().toString(),
+                  "read-only", "true")),
+          new CatalogSpec(Backend.CLICKHOUSE.catalog, "clickhouse",
+              Map.of("url", clickHouse.jdbcUrl("default"))));
+      MeridianServer server = MeridianServer.start(
+          new MeridianConfig("127.0.0.1", 0, "PROTOBUF", work.resolve("data"), catalogs));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        server.close();
+        clickHouse.close();
+      }));
+      instance = new SingleBackendFixture(server);
+    }
+    return instance;
+  }
+
+  MeridianServer server() {
+    return server;
+  }
+}
