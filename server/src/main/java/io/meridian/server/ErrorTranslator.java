@@ -1,5 +1,7 @@
 package io.meridian.server;
 
+import com.google.common.base.Throwables;
+
 import io.meridian.adapter.jdbc.Credentials;
 
 import org.apache.calcite.avatica.AvaticaSeverity;
@@ -59,25 +61,21 @@ final class ErrorTranslator {
     if (validator != null) {
       return error(validator.getMessage(), "42000");
     }
-    for (Throwable t = e; t != null; t = t.getCause()) {
+    for (Throwable t : Throwables.getCausalChain(e)) {
       String m = t.getMessage();
       if (m != null && m.startsWith("catalog '")) {
-        String state = t instanceof SQLException && ((SQLException) t).getSQLState() != null
-            ? ((SQLException) t).getSQLState() : "08001";
-        return error(m, state);
-      }
-      if (t.getCause() == t) {
-        break;
+        return error(m, sqlState(t, "08001"));
       }
     }
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
+    Throwable root = Throwables.getRootCause(e);
     String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    String state = root instanceof SQLException && ((SQLException) root).getSQLState() != null
-        ? ((SQLException) root).getSQLState() : "HY000";
-    return error(m, state);
+    return error(m, sqlState(root, "HY000"));
+  }
+
+  /** Returns the SQL state the exception carries, or the default. */
+  private static String sqlState(Throwable t, String defaultState) {
+    return t instanceof SQLException && ((SQLException) t).getSQLState() != null
+        ? ((SQLException) t).getSQLState() : defaultState;
   }
 
   private static AvaticaRuntimeException error(String message, String state) {
@@ -96,14 +94,7 @@ final class ErrorTranslator {
   }
 
   private static <T extends Throwable> T find(Throwable e, Class<T> type) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (type.isInstance(t)) {
-        return type.cast(t);
-      }
-      if (t.getCause() == t) {
-        break;
-      }
-    }
-    return null;
+    return Throwables.getCausalChain(e).stream().filter(type::isInstance).map(type::cast)
+        .findFirst().orElse(null);
   }
 }

@@ -1,5 +1,7 @@
 package io.meridian.server.cli;
 
+import com.google.common.base.Throwables;
+
 import io.meridian.server.MeridianServer;
 import io.meridian.server.config.ConfigException;
 import io.meridian.server.config.ConfigurationManager;
@@ -192,11 +194,8 @@ public final class Main {
       return 1;
     } catch (RuntimeException e) {
       // The Avatica driver reports an unreachable server as an unchecked exception.
-      Throwable root = e;
-      while (root.getCause() != null && root.getCause() != root) {
-        root = root.getCause();
-      }
-      err.println("Error: cannot reach the Meridian server (" + root.getMessage()
+      err.println("Error: cannot reach the Meridian server ("
+          + Throwables.getRootCause(e).getMessage()
           + "); is './meridian serve' running? URL: " + url);
       return 1;
     }

@@ -1,5 +1,7 @@
 package io.meridian.adapter.jdbc;
 
+import com.google.common.base.Throwables;
+
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -29,10 +31,7 @@ public final class CatalogDataSource implements DataSource, AutoCloseable {
 
   /** Returns the message prefix used for every failure of this catalog. */
   public String unavailableMessage(Throwable cause) {
-    Throwable root = cause;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
+    Throwable root = Throwables.getRootCause(cause);
     String detail = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     return "catalog '" + catalog + "' (" + type + ") is unavailable: "
         + Credentials.redact(detail, secret);
