@@ -1,6 +1,5 @@
 package io.meridian.server.backends;
 
-import io.meridian.server.MeridianServer;
 import io.meridian.server.testing.DemoServerFixture;
 import io.meridian.server.testing.Rows;
 
@@ -9,10 +8,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -126,11 +121,11 @@ class PushdownConformanceIT {
   }
 
   private static DemoServerFixture fixture;
-  private static MeridianServer server;
+  private static SingleBackendFixture backends;
 
   @BeforeAll static void start() throws Exception {
     fixture = DemoServerFixture.get();
-    server = SingleBackendFixture.get().server();
+    backends = SingleBackendFixture.get();
   }
 
   static Stream<Arguments> cases() {
@@ -144,24 +139,12 @@ class PushdownConformanceIT {
       throws Exception {
     String sql = String.format(construct.sql, backend.catalog + ".tpch");
     Rows expected = fixture.queryOracle(String.format(construct.sql, "tpch"));
-    String plan;
-    Rows actual;
-    try (Connection c = DriverManager.getConnection(server.jdbcUrl());
-         Statement s = c.createStatement()) {
-      try (ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + sql)) {
-        rs.next();
-        plan = rs.getString(1);
-      }
-      try (ResultSet rs = s.executeQuery(sql)) {
-        actual = Rows.read(rs);
-      }
-    }
+    String plan = backends.explain(sql);
+    Rows actual = backends.query(sql);
     boolean ordered = construct == Construct.ORDER_LIMIT_OFFSET;
     assertThat(actual.differenceFrom(expected, ordered)).as("%s on %s", construct, backend)
         .isNull();
-    boolean oneStatement = plan.startsWith("BackendToEnumerableConverter")
-        && plan.indexOf("BackendToEnumerableConverter", 1) < 0;
-    assertThat(oneStatement).as("%s on %s runs as one statement:%n%s", construct, backend, plan)
+    assertThat(SingleBackendFixture.isOneStatement(plan)).as("%s on %s runs as one statement:%n%s", construct, backend, plan)
         .isEqualTo(pushedDown(construct, backend));
   }
 }

@@ -6,10 +6,13 @@ import io.meridian.adapter.CatalogSpec;
 import io.meridian.server.MeridianServer;
 import io.meridian.server.config.MeridianConfig;
 import io.meridian.server.testing.DemoServerFixture;
+import io.meridian.server.testing.Rows;
 
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
 
@@ -20,6 +23,8 @@ import java.util.Map;
  * Started once per JVM, stopped when the JVM exits.
  */
 final class SingleBackendFixture {
+  private static final String FRAGMENT = "BackendToEnumerableConverter";
+
   private static SingleBackendFixture instance;
 
   private final MeridianServer server;
@@ -68,5 +73,32 @@ final class SingleBackendFixture {
 
   MeridianServer server() {
     return server;
+  }
+
+  /** Returns Meridian's plan of a statement ({@code EXPLAIN PLAN FOR}). */
+  String explain(String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection(server.jdbcUrl());
+         Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  /** Runs a query through Meridian (Avatica, HTTP) and reads the whole result. */
+  Rows query(String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection(server.jdbcUrl());
+         Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery(sql)) {
+      return Rows.read(rs);
+    }
+  }
+
+  /**
+   * Whether a plan is one statement run inside one backend: a single fragment at the root, with
+   * nothing of the JVM above or beside it.
+   */
+  static boolean isOneStatement(String plan) {
+    return plan.startsWith(FRAGMENT) && plan.indexOf(FRAGMENT, 1) < 0;
   }
 }
