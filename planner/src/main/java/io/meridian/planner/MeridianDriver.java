@@ -88,7 +88,7 @@ public final class MeridianDriver extends Driver {
         NullCollation.HIGH.name());
     p.setProperty(CalciteConnectionProperty.TIME_ZONE.camelName(), "UTC");
     p.setProperty(CalciteConnectionProperty.PARSER_FACTORY.camelName(),
-        "org.apache.calcite.sql.parser.babel.SqlBabelParserImpl#FACTORY");
+        "io.meridian.planner.ddl.MeridianParserImpl#FACTORY");
     p.setProperty(CalciteConnectionProperty.TYPE_SYSTEM.camelName(),
         MeridianTypeSystem.class.getName() + "#INSTANCE");
     return p;
@@ -112,6 +112,11 @@ public final class MeridianDriver extends Driver {
         calciteHandler.onConnectionInit(connection);
         SchemaPlus root = connection.unwrap(CalciteConnection.class).getRootSchema();
         catalogs.backends().forEach((name, backend) -> root.add(name, backend.schema()));
+        // The default schema for unqualified names: "catalog" or "catalog.schema".
+        String schema = connection.unwrap(CalciteConnection.class).config().schema();
+        if (schema != null && !schema.isBlank()) {
+          connection.setSchema(schema.trim());
+        }
       }
 
       @Override public void onConnectionClose(AvaticaConnection connection) {

@@ -30,6 +30,13 @@ import java.util.List;
  * ({@link FederatedPrograms}) and without the rules that enumerate join orders exhaustively.
  */
 public class MeridianPrepare extends CalcitePrepareImpl {
+  @Override public <T> CalciteSignature<T> prepareSql(
+      org.apache.calcite.jdbc.CalcitePrepare.Context context, Query<T> query, Type elementType,
+      long maxRowCount) {
+    CatalogSnapshots.refresh(context.getRootSchema());
+    return super.prepareSql(new SessionContext(context), query, elementType, maxRowCount);
+  }
+
   @Override protected RelOptPlanner createPlanner(
       org.apache.calcite.jdbc.CalcitePrepare.Context prepareContext,
       org.apache.calcite.plan.@Nullable Context externalContext, @Nullable RelOptCostFactory costFactory) {

@@ -1,8 +1,11 @@
 package io.meridian.server;
 
+import io.meridian.planner.ddl.MeridianDdlExecutor;
+
 import com.google.common.base.Throwables;
 
 import io.meridian.adapter.jdbc.Credentials;
+import io.meridian.planner.ddl.MeridianDdlExecutor;
 
 import org.apache.calcite.avatica.AvaticaSeverity;
 import org.apache.calcite.avatica.remote.AvaticaRuntimeException;
@@ -36,6 +39,10 @@ final class ErrorTranslator {
     LOG.debug("statement failed", e);
     if (e instanceof AvaticaRuntimeException) {
       return (AvaticaRuntimeException) e;
+    }
+    MeridianDdlExecutor.DdlException ddl = find(e, MeridianDdlExecutor.DdlException.class);
+    if (ddl != null) {
+      return error(ddl.getMessage(), sqlState(Throwables.getRootCause(ddl), "42000"));
     }
     SqlParseException parse = find(e, SqlParseException.class);
     if (parse != null) {

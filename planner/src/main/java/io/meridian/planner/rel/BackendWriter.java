@@ -21,6 +21,9 @@ public final class BackendWriter {
   /** Rows per JDBC batch. */
   static final int BATCH = 1000;
 
+  /** Rows per batch for a backend without transactions: each batch is applied atomically. */
+  static final int NON_TRANSACTIONAL_BATCH = 100_000;
+
   private BackendWriter() {
   }
 
@@ -35,6 +38,9 @@ public final class BackendWriter {
       String[] types) {
     long count = 0;
     try (Connection connection = dataSource.getConnection()) {
+      if (!connection.getMetaData().supportsTransactions()) {
+        return insertWithoutTransaction(connection, sql, rows, types);
+      }
       boolean autoCommit = connection.getAutoCommit();
       connection.setAutoCommit(false);
       try (PreparedStatement ps = connection.prepareStatement(sql);
@@ -67,6 +73,41 @@ public final class BackendWriter {
           + " rows, nothing was written: " + ex.getMessage(), ex);
     }
     return count;
+  }
+
+  /**
+   * Inserts into a backend without transactions (ClickHouse): in large batches, each of which
+   * the backend applies atomically; a failure names how many rows were already written.
+   */
+  private static long insertWithoutTransaction(Connection connection, String sql,
+      Enumerable<Object[]> rows, String[] types) {
+    long written = 0;
+    long count = 0;
+    try (PreparedStatement ps = connection.prepareStatement(sql);
+         Enumerator<Object[]> e = rows.enumerator()) {
+      int pending = 0;
+      while (e.moveNext()) {
+        Object[] row = e.current();
+        for (int i = 0; i < row.length; i++) {
+          ps.setObject(i + 1, toJdbc(row[i], types[i]));
+        }
+        ps.addBatch();
+        count++;
+        if (++pending == NON_TRANSACTIONAL_BATCH) {
+          ps.executeBatch();
+          written = count;
+          pending = 0;
+        }
+      }
+      if (pending > 0) {
+        ps.executeBatch();
+      }
+      return count;
+    } catch (SQLException | RuntimeException ex) {
+      throw new IllegalStateException("insert failed after " + count + " rows; the backend "
+          + "has no transactions and keeps the first " + written + " rows: " + ex.getMessage(),
+          ex);
+    }
   }
 
   /** Converts Calcite's internal value (days, milliseconds) into a JDBC value. */

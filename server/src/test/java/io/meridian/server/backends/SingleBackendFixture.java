@@ -8,6 +8,7 @@ import io.meridian.server.config.MeridianConfig;
 import io.meridian.server.testing.DemoServerFixture;
 import io.meridian.server.testing.Rows;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -38,6 +39,7 @@ final class SingleBackendFixture {
       DemoServerFixture fixture = DemoServerFixture.get();
       Path work = Path.of("target", "single-backend").toAbsolutePath();
       Path csv = work.resolve("csv");
+      Files.deleteIfExists(work.resolve("scratch.duckdb"));
       TpchLoader.exportCsv(fixture.demo().colocatedDatabase(), csv);
 
       try (Connection c = DriverManager.getConnection(fixture.demo().postgresUrl("postgres"),
@@ -58,6 +60,8 @@ final class SingleBackendFixture {
           new CatalogSpec(Backend.DUCKDB.catalog, "duckdb",
               Map.of("path", fixture.demo().colocatedDatabase().toString(),
                   "read-only", "true")),
+          new CatalogSpec("scratch_duckdb", "duckdb",
+              Map.of("path", work.resolve("scratch.duckdb").toString())),
           new CatalogSpec(Backend.CLICKHOUSE.catalog, "clickhouse",
               Map.of("url", clickHouse.jdbcUrl("default"))));
       MeridianServer server = MeridianServer.start(

@@ -33,7 +33,7 @@ public final class ClickHouseBackendFactory implements StorageBackendFactory {
         ClickHouseDialect.DEFAULT, null, ClickHouseBackendFactory::isUserSchema,
         RowCountSources.catalogQuery(
             "SELECT total_rows FROM system.tables WHERE database = ? AND name = ?"),
-        "SELECT 1");
+        "SELECT 1", new ClickHouseDdl());
   }
 
   /**

@@ -44,7 +44,10 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
   private final Predicate<String> visibleSchema;
   private final TableStatisticsCache statistics;
   private final Duration metadataExpiry;
-  private final Lookup<JdbcSchema> subSchemas;
+  private final BackendDdl ddl;
+  private final java.util.concurrent.atomic.AtomicLong generation =
+      new java.util.concurrent.atomic.AtomicLong();
+  private volatile Lookup<JdbcSchema> subSchemas;
 
   /**
    * Creates the schema of a catalog served at the top level of the root schema under
@@ -52,7 +55,8 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
    */
   public BackendCatalogSchema(String catalogName, CatalogDataSource dataSource,
       SqlDialect dialect, @Nullable String jdbcCatalog, Predicate<String> visibleSchema,
-      RowCountSource rowCounts, Duration metadataExpiry) {
+      RowCountSource rowCounts, Duration metadataExpiry, BackendDdl ddl) {
+    this.ddl = requireNonNull(ddl, "ddl");
     this.catalogName = requireNonNull(catalogName, "catalogName");
     this.dataSource = requireNonNull(dataSource, "dataSource");
     this.dialect = requireNonNull(dialect, "dialect");
@@ -97,6 +101,29 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
   /** Returns the pooled data source of this catalog. */
   public CatalogDataSource dataSource() {
     return dataSource;
+  }
+
+  /** Returns how DDL is written for this backend. */
+  public BackendDdl ddl() {
+    return ddl;
+  }
+
+  /**
+   * Forgets the cached schemas, tables and statistics of this catalog, after DDL changed them;
+   * every connection sees the change on its next statement (see {@link #generation()}).
+   */
+  public void invalidate() {
+    statistics.invalidateAll();
+    subSchemas = new LoadingCacheLookup<>(new SchemaLookup(), metadataExpiry);
+    generation.incrementAndGet();
+  }
+
+  /**
+   * Returns a number that changes whenever {@link #invalidate()} runs, so that a connection
+   * can tell its own snapshot of the catalog's tables is out of date.
+   */
+  public long generation() {
+    return generation.get();
   }
 
   @Override public Lookup<Table> tables() {

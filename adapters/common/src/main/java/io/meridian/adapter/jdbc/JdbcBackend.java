@@ -31,11 +31,19 @@ public class JdbcBackend implements StorageBackend {
   public JdbcBackend(CatalogSpec spec, CatalogDataSource dataSource, SqlDialect dialect,
       @Nullable String jdbcCatalog, Predicate<String> visibleSchema, RowCountSource rowCounts,
       String probeSql) {
+    this(spec, dataSource, dialect, jdbcCatalog, visibleSchema, rowCounts, probeSql,
+        new BackendDdl(dialect));
+  }
+
+  /** Creates a backend whose DDL differs from the standard form ({@link BackendDdl}). */
+  public JdbcBackend(CatalogSpec spec, CatalogDataSource dataSource, SqlDialect dialect,
+      @Nullable String jdbcCatalog, Predicate<String> visibleSchema, RowCountSource rowCounts,
+      String probeSql, BackendDdl ddl) {
     this.spec = requireNonNull(spec, "spec");
     this.dataSource = requireNonNull(dataSource, "dataSource");
     this.probeSql = requireNonNull(probeSql, "probeSql");
     this.schema = new BackendCatalogSchema(spec.name(), dataSource, dialect, jdbcCatalog,
-        visibleSchema, rowCounts, METADATA_EXPIRY);
+        visibleSchema, rowCounts, METADATA_EXPIRY, ddl);
   }
 
   @Override public String catalogName() {

@@ -73,10 +73,33 @@ public final class StatisticsJdbcTable
         type = typeFactory.createTypeWithNullability(
             typeFactory.createSqlType(org.apache.calcite.sql.type.SqlTypeName.VARCHAR), true);
         changed = true;
+      } else if (unboundedString(type)) {
+        // DuckDB and ClickHouse report their strings with length 0; taken literally, every
+        // value written into the column would be cast to the empty string.
+        org.apache.calcite.sql.type.SqlTypeName name =
+            type.getSqlTypeName() == org.apache.calcite.sql.type.SqlTypeName.VARBINARY
+                || type.getSqlTypeName() == org.apache.calcite.sql.type.SqlTypeName.BINARY
+            ? org.apache.calcite.sql.type.SqlTypeName.VARBINARY
+            : org.apache.calcite.sql.type.SqlTypeName.VARCHAR;
+        type = typeFactory.createTypeWithNullability(typeFactory.createSqlType(name),
+            type.isNullable());
+        changed = true;
       }
       builder.add(field.getName(), type);
     }
     return changed ? builder.build() : rowType;
+  }
+
+  private static boolean unboundedString(RelDataType type) {
+    switch (type.getSqlTypeName()) {
+    case CHAR:
+    case VARCHAR:
+    case BINARY:
+    case VARBINARY:
+      return type.getPrecision() == 0;
+    default:
+      return false;
+    }
   }
 
   private static boolean readAsText(RelDataType type) {

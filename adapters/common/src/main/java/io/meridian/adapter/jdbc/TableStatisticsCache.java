@@ -54,7 +54,12 @@ public final class TableStatisticsCache {
     }
   }
 
-  /** Forgets cached statistics (after writes, or on ANALYZE). */
+  /** Forgets all cached statistics (after DDL). */
+  public void invalidateAll() {
+    cache.invalidateAll();
+  }
+
+  /** Forgets the statistics of one table, after a write changed it. */
   public void invalidate(String schema, String table) {
     cache.invalidate(List.of(schema, table));
   }

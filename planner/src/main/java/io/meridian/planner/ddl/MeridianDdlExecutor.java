@@ -1,0 +1,294 @@
+package io.meridian.planner.ddl;
+
+import io.meridian.adapter.jdbc.BackendCatalogSchema;
+
+import org.apache.calcite.jdbc.CalcitePrepare;
+import org.apache.calcite.jdbc.CalciteSchema;
+import org.apache.calcite.prepare.CalciteCatalogReader;
+import org.apache.calcite.prepare.CalcitePrepareImpl;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeFactory;
+import org.apache.calcite.rel.type.RelDataTypeField;
+import org.apache.calcite.schema.Schema;
+import org.apache.calcite.schema.Table;
+import org.apache.calcite.schema.lookup.Named;
+import org.apache.calcite.server.DdlExecutorImpl;
+import org.apache.calcite.sql.SqlDataTypeSpec;
+import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlUserDefinedTypeNameSpec;
+import org.apache.calcite.sql.SqlBasicTypeNameSpec;
+import org.apache.calcite.sql.ddl.SqlColumnDeclaration;
+import org.apache.calcite.sql.ddl.SqlCreateTable;
+import org.apache.calcite.sql.ddl.SqlDropTable;
+import org.apache.calcite.sql.dialect.CalciteSqlDialect;
+import org.apache.calcite.sql.fun.SqlStdOperatorTable;
+import org.apache.calcite.sql.parser.SqlParserPos;
+import org.apache.calcite.sql.type.SqlTypeName;
+import org.apache.calcite.sql.validate.SqlValidator;
+import org.apache.calcite.sql.validate.SqlValidatorUtil;
+import org.apache.calcite.util.Util;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs DDL in the backend that holds the named table: {@code CREATE TABLE} (with columns, or
+ * {@code AS query} from any catalogs), {@code DROP TABLE} and {@code CREATE INDEX}. Each
+ * statement is written in the backend's dialect by its {@link io.meridian.adapter.jdbc.BackendDdl};
+ * afterwards the catalog's cached metadata is invalidated so that every connection sees the
+ * change on its next statement.
+ *
+ * <p>Names resolve like table names in queries: {@code catalog.schema.table}, or
+ * {@code schema.table} and {@code table} against the connection's default schema
+ * ({@code schema=catalog.schema}).
+ */
+public final class MeridianDdlExecutor extends DdlExecutorImpl {
+  public static final MeridianDdlExecutor INSTANCE = new MeridianDdlExecutor();
+
+  private static final Logger LOG = LoggerFactory.getLogger(MeridianDdlExecutor.class);
+
+  /** Type names some dialects use that Calcite's grammar reads as user-defined types. */
+  private static final Map<String, SqlTypeName> TYPE_ALIASES = Map.of(
+      "TEXT", SqlTypeName.VARCHAR, "STRING", SqlTypeName.VARCHAR, "CLOB", SqlTypeName.VARCHAR,
+      "INT4", SqlTypeName.INTEGER, "INT8", SqlTypeName.BIGINT, "INT2", SqlTypeName.SMALLINT,
+      "FLOAT8", SqlTypeName.DOUBLE, "FLOAT4", SqlTypeName.REAL, "BOOL", SqlTypeName.BOOLEAN);
+
+  private MeridianDdlExecutor() {
+  }
+
+  /** A table's place: the catalog's schema object, the backend schema name, the table name. */
+  private record Target(BackendCatalogSchema catalog, String schema, String table) {
+    String display() {
+      return catalog.catalogName() + "." + schema + "." + table;
+    }
+  }
+
+  /** {@code CREATE TABLE}. */
+  public void execute(SqlCreateTable create, CalcitePrepare.Context context) {
+    if (create.getReplace()) {
+      throw new DdlException("CREATE OR REPLACE TABLE is not supported; DROP TABLE first");
+    }
+    Target target = resolve(create.name, context, false);
+    RelDataType rowType;
+    String querySql = null;
+    if (create.query != null) {
+      if (create.columnList != null) {
+        throw new DdlException("CREATE TABLE ... AS takes its columns from the query; "
+            + "give names with AS in the select list instead of a column list");
+      }
+      querySql = create.query.toSqlString(CalciteSqlDialect.DEFAULT).getSql();
+      rowType = forStorage(new CalcitePrepareImpl().parse(context, querySql).rowType,
+          context.getTypeFactory());
+    } else if (create.columnList != null) {
+      rowType = columnsType(create, context);
+    } else {
+      throw new DdlException("CREATE TABLE needs a column list or AS query");
+    }
+    if (tableExists(target)) {
+      if (create.ifNotExists) {
+        return;
+      }
+      throw new DdlException("table " + target.display() + " already exists");
+    }
+    run(target.catalog(), target.catalog().ddl()
+        .createTable(target.schema(), target.table(), rowType, create.ifNotExists));
+    if (querySql == null) {
+      return;
+    }
+    String insert = "INSERT INTO " + quoted(target) + " " + querySql;
+    try (Statement statement = connection(context).createStatement()) {
+      long rows = statement.executeLargeUpdate(insert);
+      LOG.info("created {} with {} rows", target.display(), rows);
+    } catch (SQLException | RuntimeException e) {
+      // The table was made by this statement: take it away again, so that a failed
+      // CREATE TABLE ... AS leaves nothing behind.
+      try {
+        run(target.catalog(), target.catalog().ddl()
+            .dropTable(target.schema(), target.table(), true));
+      } catch (RuntimeException dropFailure) {
+        e.addSuppressed(dropFailure);
+      }
+      throw new DdlException("CREATE TABLE " + target.display()
+          + " AS failed, the table was not created: " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code DROP TABLE}. */
+  public void execute(SqlDropTable drop, CalcitePrepare.Context context) {
+    Target target = resolve(drop.name, context, true);
+    if (!tableExists(target)) {
+      if (drop.ifExists) {
+        return;
+      }
+      throw new DdlException("table " + target.display() + " does not exist");
+    }
+    run(target.catalog(),
+        target.catalog().ddl().dropTable(target.schema(), target.table(), drop.ifExists));
+  }
+
+  /** {@code CREATE INDEX}: the backend builds the index (where it has indexes). */
+  public void execute(SqlCreateIndex create, CalcitePrepare.Context context) {
+    Target target = resolve(create.table, context, true);
+    if (!tableExists(target)) {
+      throw new DdlException("table " + target.display() + " does not exist");
+    }
+    List<String> columns = create.columns.stream().map(SqlIdentifier::getSimple).toList();
+    String sql;
+    try {
+      sql = target.catalog().ddl().createIndex(target.schema(), target.table(),
+          create.name.getSimple(), columns, create.unique, create.ifNotExists);
+    } catch (UnsupportedOperationException e) {
+      throw new DdlException("catalog '" + target.catalog().catalogName()
+          + "' cannot create index " + create.name.getSimple() + ": " + e.getMessage(), e);
+    }
+    run(target.catalog(), sql);
+  }
+
+  /** Resolves a table name; when {@code existing}, the table's own spelling is looked up. */
+  private static Target resolve(SqlIdentifier name, CalcitePrepare.Context context,
+      boolean existing) {
+    List<String> parts = name.names;
+    List<String> path = context.getDefaultSchemaPath();
+    List<String> full;
+    if (parts.size() == 3) {
+      full = parts;
+    } else if (parts.size() == 2 && !path.isEmpty()) {
+      full = List.of(path.get(0), parts.get(0), parts.get(1));
+    } else if (parts.size() == 1 && path.size() == 2) {
+      full = List.of(path.get(0), path.get(1), parts.get(0));
+    } else {
+      throw new DdlException("table name " + name + " must be catalog.schema.table, "
+          + "or the connection must set a default schema (schema=catalog.schema)");
+    }
+    CalciteSchema catalogSchema = context.getRootSchema().getSubSchema(full.get(0), false);
+    if (catalogSchema == null) {
+      throw new DdlException("catalog '" + full.get(0) + "' does not exist");
+    }
+    BackendCatalogSchema catalog = catalogSchema.schema instanceof org.apache.calcite.schema.Wrapper w
+        ? w.unwrap(BackendCatalogSchema.class) : null;
+    if (catalog == null) {
+      throw new DdlException("catalog '" + full.get(0) + "' does not accept DDL");
+    }
+    Named<? extends Schema> schema = catalog.subSchemas().getIgnoreCase(full.get(1));
+    if (schema == null) {
+      throw new DdlException("schema '" + full.get(1) + "' does not exist in catalog '"
+          + catalog.catalogName() + "'");
+    }
+    String table = full.get(2);
+    if (existing) {
+      Named<Table> found = schema.entity().tables().getIgnoreCase(table);
+      if (found != null) {
+        table = found.name();
+      }
+    }
+    return new Target(catalog, schema.name(), table);
+  }
+
+  private static boolean tableExists(Target target) {
+    Schema schema = target.catalog().subSchemas().get(target.schema());
+    return schema != null && schema.tables().get(target.table()) != null;
+  }
+
+  private static String quoted(Target target) {
+    return CalciteSqlDialect.DEFAULT.quoteIdentifier(target.catalog().catalogName()) + "."
+        + CalciteSqlDialect.DEFAULT.quoteIdentifier(target.schema()) + "."
+        + CalciteSqlDialect.DEFAULT.quoteIdentifier(target.table());
+  }
+
+  /** Runs one DDL statement in the backend and makes every connection see its effect. */
+  private static void run(BackendCatalogSchema catalog, String sql) {
+    LOG.debug("DDL in catalog {}: {}", catalog.catalogName(), sql);
+    try (Connection connection = catalog.dataSource().getConnection();
+         Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    } catch (SQLException e) {
+      throw new DdlException(catalog.dataSource().describe(e), e);
+    } finally {
+      catalog.invalidate();
+    }
+  }
+
+  /** The Meridian connection that runs this DDL, to run the INSERT of CREATE TABLE ... AS. */
+  private static Connection connection(CalcitePrepare.Context context) {
+    Object provider = context.getDataContext().getQueryProvider();
+    if (provider instanceof Connection) {
+      return (Connection) provider;
+    }
+    throw new DdlException("CREATE TABLE ... AS needs a Meridian connection");
+  }
+
+  /** The row type of a column list. */
+  private static RelDataType columnsType(SqlCreateTable create, CalcitePrepare.Context context) {
+    RelDataTypeFactory typeFactory = context.getTypeFactory();
+    SqlValidator validator = SqlValidatorUtil.newValidator(SqlStdOperatorTable.instance(),
+        new CalciteCatalogReader(context.getRootSchema(), context.getDefaultSchemaPath(),
+            typeFactory, context.config()),
+        typeFactory, SqlValidator.Config.DEFAULT);
+    RelDataTypeFactory.Builder builder = typeFactory.builder();
+    for (SqlNode node : Util.first(create.columnList, new org.apache.calcite.sql.SqlNodeList(
+        SqlParserPos.ZERO))) {
+      if (!(node instanceof SqlColumnDeclaration)) {
+        throw new DdlException("only column definitions are supported in CREATE TABLE, not "
+            + node);
+      }
+      SqlColumnDeclaration column = (SqlColumnDeclaration) node;
+      if (column.expression != null) {
+        throw new DdlException("column " + column.name + ": DEFAULT and generated columns "
+            + "are not supported");
+      }
+      SqlDataTypeSpec spec = aliased(column.dataType);
+      boolean nullable = spec.getNullable() == null || spec.getNullable();
+      builder.add(column.name.getSimple(), spec.deriveType(validator, nullable));
+    }
+    return builder.build();
+  }
+
+  private static SqlDataTypeSpec aliased(SqlDataTypeSpec spec) {
+    if (spec.getTypeNameSpec() instanceof SqlUserDefinedTypeNameSpec) {
+      String name = spec.getTypeNameSpec().getTypeName().getSimple().toUpperCase(Locale.ROOT);
+      SqlTypeName alias = TYPE_ALIASES.get(name);
+      if (alias != null) {
+        return new SqlDataTypeSpec(new SqlBasicTypeNameSpec(alias, spec.getParserPosition()),
+            null, spec.getNullable(), spec.getParserPosition());
+      }
+      throw new DdlException("unknown type " + name + " at " + spec.getParserPosition());
+    }
+    return spec;
+  }
+
+  /**
+   * The column types a query's result is stored with: fixed-length strings (literals are
+   * {@code CHAR(n)}) become {@code VARCHAR}, as in PostgreSQL and DuckDB.
+   */
+  private static RelDataType forStorage(RelDataType rowType, RelDataTypeFactory typeFactory) {
+    RelDataTypeFactory.Builder builder = typeFactory.builder();
+    for (RelDataTypeField field : rowType.getFieldList()) {
+      RelDataType type = field.getType();
+      if (type.getSqlTypeName() == SqlTypeName.CHAR) {
+        type = typeFactory.createTypeWithNullability(
+            typeFactory.createSqlType(SqlTypeName.VARCHAR), type.isNullable());
+      }
+      builder.add(field.getName(), type);
+    }
+    return builder.build();
+  }
+
+  /** A DDL statement that cannot run, with a message for the client. */
+  public static final class DdlException extends RuntimeException {
+    DdlException(String message) {
+      super(message);
+    }
+
+    DdlException(String message, @Nullable Throwable cause) {
+      super(message, cause);
+    }
+  }
+}
