@@ -37,6 +37,10 @@ public class MeridianPrepare extends CalcitePrepareImpl {
     return super.prepareSql(new SessionContext(context), query, elementType, maxRowCount);
   }
 
+  @Override protected org.apache.calcite.sql2rel.SqlRexConvertletTable createConvertletTable() {
+    return MeridianConvertletTable.INSTANCE;
+  }
+
   @Override protected RelOptPlanner createPlanner(
       org.apache.calcite.jdbc.CalcitePrepare.Context prepareContext,
       org.apache.calcite.plan.@Nullable Context externalContext, @Nullable RelOptCostFactory costFactory) {

@@ -1,16 +1,21 @@
 package io.meridian.server;
 
+import io.meridian.adapter.jdbc.BackendTransaction;
 import io.meridian.planner.MeridianDriver;
 
+import org.apache.calcite.avatica.ConnectionPropertiesImpl;
 import org.apache.calcite.avatica.MissingResultsException;
 import org.apache.calcite.avatica.NoSuchStatementException;
 import org.apache.calcite.avatica.jdbc.JdbcMeta;
+import org.apache.calcite.avatica.remote.AvaticaRuntimeException;
 import org.apache.calcite.avatica.remote.TypedValue;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 import static java.util.Objects.requireNonNull;
 
@@ -22,6 +27,9 @@ final class MeridianMeta extends JdbcMeta {
 
   private final MeridianDriver driver;
   private final CatalogMetadata metadata;
+  /** The open transaction of each client connection whose autocommit is off. */
+  private final ConcurrentMap<String, BackendTransaction> transactions =
+      new ConcurrentHashMap<>();
 
   MeridianMeta(MeridianDriver driver, Properties connectionCacheSettings) throws SQLException {
     super(MeridianDriver.CONNECT_STRING_PREFIX, connectionCacheSettings);
@@ -64,8 +72,77 @@ final class MeridianMeta extends JdbcMeta {
     return driver.open(clientInfo);
   }
 
+  // Transactions: autocommit off starts a BackendTransaction for the connection; its statements
+  // run with it current, so that each catalog they touch is one pinned backend connection.
+
+  @Override public ConnectionProperties connectionSync(ConnectionHandle ch,
+      ConnectionProperties connProps) {
+    Boolean autoCommit = connProps.isAutoCommit();
+    if (Boolean.FALSE.equals(autoCommit)) {
+      transactions.computeIfAbsent(ch.id, id -> new BackendTransaction());
+    } else if (Boolean.TRUE.equals(autoCommit)) {
+      // JDBC: switching autocommit on commits the open transaction.
+      BackendTransaction transaction = transactions.remove(ch.id);
+      if (transaction != null) {
+        end(transaction, true);
+      }
+    }
+    ConnectionProperties props = super.connectionSync(ch, connProps);
+    // Report the session's real mode (Calcite's own connection starts with autocommit unset,
+    // which the client would read as off and then never send "off" when asked).
+    if (props instanceof ConnectionPropertiesImpl) {
+      ((ConnectionPropertiesImpl) props).setAutoCommit(!transactions.containsKey(ch.id));
+    }
+    return props;
+  }
+
+  @Override public void commit(ConnectionHandle ch) {
+    BackendTransaction transaction = transactions.get(ch.id);
+    if (transaction != null) {
+      end(transaction, true);
+    }
+  }
+
+  @Override public void rollback(ConnectionHandle ch) {
+    BackendTransaction transaction = transactions.get(ch.id);
+    if (transaction != null) {
+      end(transaction, false);
+    }
+  }
+
+  @Override public void closeConnection(ConnectionHandle ch) {
+    BackendTransaction transaction = transactions.remove(ch.id);
+    if (transaction != null) {
+      transaction.rollback();
+    }
+    super.closeConnection(ch);
+  }
+
+  private static void end(BackendTransaction transaction, boolean commit) {
+    try {
+      if (commit) {
+        transaction.commit();
+      } else {
+        transaction.rollback();
+      }
+    } catch (SQLException e) {
+      throw ErrorTranslator.translate(e);
+    }
+  }
+
+  /** A statement failed: a transaction it ran in is rolled back (as PostgreSQL does). */
+  private static RuntimeException failed(BackendTransaction transaction, Throwable e) {
+    AvaticaRuntimeException translated = ErrorTranslator.translate(e);
+    if (transaction != null) {
+      transaction.abort(translated.getErrorMessage());
+    }
+    return translated;
+  }
+
   /** Closes every client connection (and with it its statements), for shutdown. */
   void closeAllConnections() {
+    transactions.values().forEach(BackendTransaction::rollback);
+    transactions.clear();
     getConnectionCache().invalidateAll();
     getConnectionCache().cleanUp();
   }
@@ -84,46 +161,51 @@ final class MeridianMeta extends JdbcMeta {
   @Override public ExecuteResult prepareAndExecute(StatementHandle h, String sql,
       long maxRowCount, int maxRowsInFirstFrame, PrepareCallback callback)
       throws NoSuchStatementException {
-    try {
+    BackendTransaction transaction = transactions.get(h.connectionId);
+    try (BackendTransaction.Scope scope = BackendTransaction.enter(transaction)) {
       return super.prepareAndExecute(h, sql, maxRowCount, maxRowsInFirstFrame, callback);
     } catch (RuntimeException | AssertionError | StackOverflowError e) {
-      throw ErrorTranslator.translate(e);
+      throw failed(transaction, e);
     }
   }
 
   @Override public ExecuteResult execute(StatementHandle h, List<TypedValue> parameterValues,
       int maxRowsInFirstFrame) throws NoSuchStatementException {
-    try {
+    BackendTransaction transaction = transactions.get(h.connectionId);
+    try (BackendTransaction.Scope scope = BackendTransaction.enter(transaction)) {
       return super.execute(h, parameterValues, maxRowsInFirstFrame);
     } catch (RuntimeException | AssertionError | StackOverflowError e) {
-      throw ErrorTranslator.translate(e);
+      throw failed(transaction, e);
     }
   }
 
   @Override public Frame fetch(StatementHandle h, long offset, int fetchMaxRowCount)
       throws NoSuchStatementException, MissingResultsException {
-    try {
+    BackendTransaction transaction = transactions.get(h.connectionId);
+    try (BackendTransaction.Scope scope = BackendTransaction.enter(transaction)) {
       return super.fetch(h, offset, fetchMaxRowCount);
     } catch (RuntimeException | AssertionError | StackOverflowError e) {
-      throw ErrorTranslator.translate(e);
+      throw failed(transaction, e);
     }
   }
 
   @Override public ExecuteBatchResult prepareAndExecuteBatch(StatementHandle h,
       List<String> sqlCommands) throws NoSuchStatementException {
-    try {
+    BackendTransaction transaction = transactions.get(h.connectionId);
+    try (BackendTransaction.Scope scope = BackendTransaction.enter(transaction)) {
       return super.prepareAndExecuteBatch(h, sqlCommands);
     } catch (RuntimeException | AssertionError | StackOverflowError e) {
-      throw ErrorTranslator.translate(e);
+      throw failed(transaction, e);
     }
   }
 
   @Override public ExecuteBatchResult executeBatch(StatementHandle h,
       List<List<TypedValue>> parameterValues) throws NoSuchStatementException {
-    try {
+    BackendTransaction transaction = transactions.get(h.connectionId);
+    try (BackendTransaction.Scope scope = BackendTransaction.enter(transaction)) {
       return super.executeBatch(h, parameterValues);
     } catch (RuntimeException | AssertionError | StackOverflowError e) {
-      throw ErrorTranslator.translate(e);
+      throw failed(transaction, e);
     }
   }
 }

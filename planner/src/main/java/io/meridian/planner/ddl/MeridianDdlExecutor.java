@@ -78,6 +78,7 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
     }
     Target target = resolve(create.name, context, false);
     RelDataType rowType;
+    List<String> key = List.of();
     String querySql = null;
     if (create.query != null) {
       if (create.columnList != null) {
@@ -89,6 +90,11 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
           context.getTypeFactory());
     } else if (create.columnList != null) {
       rowType = columnsType(create, context);
+      if (create instanceof SqlCreateTableWithKey) {
+        key = ((SqlCreateTableWithKey) create).primaryKey.stream()
+            .map(SqlIdentifier::getSimple).toList();
+        rowType = keyNotNull(rowType, key, context.getTypeFactory());
+      }
     } else {
       throw new DdlException("CREATE TABLE needs a column list or AS query");
     }
@@ -99,7 +105,7 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
       throw new DdlException("table " + target.display() + " already exists");
     }
     run(target.catalog(), target.catalog().ddl()
-        .createTable(target.schema(), target.table(), rowType, create.ifNotExists));
+        .createTable(target.schema(), target.table(), rowType, key, create.ifNotExists));
     if (querySql == null) {
       return;
     }
@@ -223,6 +229,22 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
       return (Connection) provider;
     }
     throw new DdlException("CREATE TABLE ... AS needs a Meridian connection");
+  }
+
+  /** The row type with the primary key's columns NOT NULL; an unknown key column fails. */
+  private static RelDataType keyNotNull(RelDataType rowType, List<String> key,
+      RelDataTypeFactory typeFactory) {
+    for (String column : key) {
+      if (rowType.getField(column, false, false) == null) {
+        throw new DdlException("primary key column " + column + " is not a column of the table");
+      }
+    }
+    RelDataTypeFactory.Builder builder = typeFactory.builder();
+    for (RelDataTypeField field : rowType.getFieldList()) {
+      builder.add(field.getName(), key.contains(field.getName())
+          ? typeFactory.createTypeWithNullability(field.getType(), false) : field.getType());
+    }
+    return builder.build();
   }
 
   /** The row type of a column list. */

@@ -7,6 +7,8 @@ import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlNodeList;
 import org.apache.calcite.sql.SqlSelect;
+import org.apache.calcite.sql.ddl.SqlColumnDeclaration;
+import org.apache.calcite.sql.ddl.SqlCreateTable;
 import org.apache.calcite.sql.ddl.SqlDdlNodes;
 import org.apache.calcite.sql.parser.SqlAbstractParserImpl;
 import org.apache.calcite.sql.parser.SqlParseException;
@@ -60,6 +62,12 @@ public class MeridianParserImpl extends SqlBabelParserImpl {
       "(?is)^(\\s*CREATE\\s+(UNIQUE\\s+)?INDEX\\s+(IF\\s+NOT\\s+EXISTS\\s+)?)(\\S.*?)"
           + "(\\s+ON\\s+)(\\S.*?)(\\()(.*)\\)\\s*;?\\s*$");
 
+  private static final Pattern CREATE_TABLE = Pattern.compile("(?is)^\\s*CREATE\\s+TABLE\\b");
+  private static final Pattern TABLE_PRIMARY_KEY = Pattern.compile(
+      "(?is)(,\\s*(?:CONSTRAINT\\s+\\S+\\s+)?PRIMARY\\s+KEY\\s*\\()([^)]*)\\)");
+  private static final Pattern PRIMARY_KEY = Pattern.compile("(?is)\\bPRIMARY\\s+KEY\\b");
+  private static final Pattern SORT_DIRECTION = Pattern.compile("(?i)\\b(ASC|DESC)\\b");
+
   private @Nullable LexicalState lexicalState;
 
   public MeridianParserImpl(Reader reader) {
@@ -83,12 +91,85 @@ public class MeridianParserImpl extends SqlBabelParserImpl {
       if (index.matches()) {
         SqlIdentifier indexName = parseSimpleName(sql, index.start(4), index.end(4));
         SqlIdentifier table = parseTableName(sql.substring(0, index.end(6)), index.start(6));
-        List<SqlIdentifier> columns = parseColumns(sql, index.end(7), index.end(8));
+        // Sort directions are accepted and left to the backend's default order.
+        String undirected = blank(sql, SORT_DIRECTION, index.end(7), index.end(8));
+        List<SqlIdentifier> columns = parseColumns(undirected, index.end(7), index.end(8));
         return new SqlCreateIndex(SqlParserPos.ZERO, index.group(2) != null,
             index.group(3) != null, indexName, table, columns);
       }
+      if (CREATE_TABLE.matcher(sql).find()) {
+        SqlNode withKey = parseCreateTableWithKey(sql);
+        if (withKey != null) {
+          return withKey;
+        }
+      }
     }
     return super.parseSqlStmtEof();
+  }
+
+  /**
+   * Parses {@code CREATE TABLE} whose columns declare a primary key ({@code a INTEGER PRIMARY
+   * KEY}, or a trailing {@code PRIMARY KEY (a, b)}), which Babel's grammar does not read: the
+   * key clauses are blanked out, the rest parsed by Babel, and the key kept beside it.
+   */
+  private @Nullable SqlNode parseCreateTableWithKey(String sql) throws Exception {
+    Matcher tableKey = TABLE_PRIMARY_KEY.matcher(sql);
+    Matcher columnKey = PRIMARY_KEY.matcher(sql);
+    List<SqlIdentifier> key = new ArrayList<>();
+    String blanked;
+    if (tableKey.find()) {
+      key.addAll(parseColumns(sql.substring(0, tableKey.end(2)), tableKey.start(2),
+          tableKey.end(2)));
+      blanked = blank(sql, tableKey.start(), tableKey.end());
+    } else if (columnKey.find()) {
+      blanked = blank(sql, columnKey.start(), columnKey.end());
+    } else {
+      return null;
+    }
+    SqlNode node = reparse(blanked);
+    if (!(node instanceof SqlCreateTable) || ((SqlCreateTable) node).columnList == null) {
+      return node;
+    }
+    SqlCreateTable create = (SqlCreateTable) node;
+    if (key.isEmpty()) {
+      // The column whose declaration holds the blanked PRIMARY KEY.
+      SqlNode owner = null;
+      for (SqlNode column : create.columnList) {
+        if (offset(sql, column.getParserPosition().getLineNum(),
+            column.getParserPosition().getColumnNum()) <= columnKey.start()) {
+          owner = column;
+        }
+      }
+      if (!(owner instanceof SqlColumnDeclaration)) {
+        throw new SqlParseException("PRIMARY KEY must follow a column definition",
+            null, null, null, null);
+      }
+      key.add(((SqlColumnDeclaration) owner).name);
+    }
+    return new SqlCreateTableWithKey(create, key);
+  }
+
+  private static int offset(String sql, int line, int column) {
+    int at = 0;
+    for (int l = 1; l < line; l++) {
+      at = sql.indexOf('\n', at) + 1;
+    }
+    return at + column - 1;
+  }
+
+  /** Returns {@code sql} with the characters from {@code start} to {@code end} blanked. */
+  private static String blank(String sql, int start, int end) {
+    return sql.substring(0, start) + " ".repeat(end - start) + sql.substring(end);
+  }
+
+  /** Returns {@code sql} with every match of a pattern within a range blanked. */
+  private static String blank(String sql, Pattern pattern, int start, int end) {
+    Matcher m = pattern.matcher(sql).region(start, end);
+    String result = sql;
+    while (m.find()) {
+      result = blank(result, m.start(), m.end());
+    }
+    return result;
   }
 
   /** Parses the table name that starts at {@code start}, as the explicit table {@code TABLE t}. */

@@ -2,13 +2,25 @@ package io.meridian.planner.rel;
 
 import io.meridian.cost.EngineCoefficients;
 
+import org.apache.calcite.adapter.enumerable.EnumerableRelImplementor;
+import org.apache.calcite.adapter.java.JavaTypeFactory;
+import org.apache.calcite.adapter.jdbc.JdbcConvention;
+import org.apache.calcite.adapter.jdbc.JdbcImplementor;
 import org.apache.calcite.adapter.jdbc.JdbcToEnumerableConverter;
+import org.apache.calcite.linq4j.tree.BlockStatement;
+import org.apache.calcite.linq4j.tree.ConstantExpression;
+import org.apache.calcite.linq4j.tree.Expressions;
+import org.apache.calcite.linq4j.tree.Shuttle;
 import org.apache.calcite.plan.RelOptCluster;
 import org.apache.calcite.plan.RelOptCost;
 import org.apache.calcite.plan.RelOptPlanner;
 import org.apache.calcite.plan.RelTraitSet;
 import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.Join;
+import org.apache.calcite.rel.core.JoinRelType;
 import org.apache.calcite.rel.metadata.RelMetadataQuery;
+import org.apache.calcite.sql.SqlDialect;
+import org.apache.calcite.sql.util.SqlString;
 
 import java.util.List;
 
@@ -29,6 +41,49 @@ public final class BackendToEnumerableConverter extends JdbcToEnumerableConverte
 
   @Override public RelNode copy(RelTraitSet traitSet, List<RelNode> inputs) {
     return new BackendToEnumerableConverter(getCluster(), traitSet, sole(inputs));
+  }
+
+  /**
+   * Generates the code that runs the fragment, with the SQL written by
+   * {@link BackendSqlImplementor} where it differs from Calcite's (semi- and anti-joins).
+   */
+  @Override public Result implement(EnumerableRelImplementor implementor, Prefer pref) {
+    Result result = super.implement(implementor, pref);
+    if (!containsSemiOrAntiJoin(getInput())) {
+      return result;
+    }
+    SqlDialect dialect = ((JdbcConvention) getInput().getConvention()).dialect;
+    JavaTypeFactory typeFactory = (JavaTypeFactory) getCluster().getTypeFactory();
+    String calcite = new JdbcImplementor(dialect, typeFactory).visitRoot(getInput())
+        .asStatement().toSqlString(dialect).getSql();
+    SqlString ours = new BackendSqlImplementor(dialect, typeFactory).visitRoot(getInput())
+        .asStatement().toSqlString(dialect);
+    if (ours.getDynamicParameters() != null && !ours.getDynamicParameters().isEmpty()) {
+      // Correlated parameters are bound by position; keep Calcite's statement.
+      return result;
+    }
+    String sql = ours.getSql();
+    BlockStatement block = (BlockStatement) result.block.accept(new Shuttle() {
+      @Override public ConstantExpression visit(ConstantExpression constant) {
+        return calcite.equals(constant.value) ? Expressions.constant(sql) : constant;
+      }
+    });
+    return new Result(block, result.physType, result.format);
+  }
+
+  private static boolean containsSemiOrAntiJoin(RelNode rel) {
+    if (rel instanceof Join) {
+      JoinRelType type = ((Join) rel).getJoinType();
+      if (type == JoinRelType.SEMI || type == JoinRelType.ANTI) {
+        return true;
+      }
+    }
+    for (RelNode input : rel.getInputs()) {
+      if (containsSemiOrAntiJoin(input)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override public RelOptCost computeSelfCost(RelOptPlanner planner, RelMetadataQuery mq) {

@@ -18,8 +18,14 @@ final class ClickHouseDdl extends BackendDdl {
     super(ClickHouseDialect.DEFAULT);
   }
 
-  @Override protected String tableOptions(RelDataType rowType) {
-    return " ENGINE = MergeTree ORDER BY tuple()";
+  /** ClickHouse's primary key is the table's sort key, given after the engine. */
+  @Override protected String primaryKeyClause(List<String> primaryKey) {
+    return "";
+  }
+
+  @Override protected String tableOptions(RelDataType rowType, List<String> primaryKey) {
+    return primaryKey.isEmpty() ? " ENGINE = MergeTree ORDER BY tuple()"
+        : " ENGINE = MergeTree ORDER BY (" + quotedList(primaryKey) + ")";
   }
 
   @Override protected String columnDefinition(RelDataTypeField field) {

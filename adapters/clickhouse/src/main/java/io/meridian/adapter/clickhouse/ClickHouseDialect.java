@@ -1,6 +1,9 @@
 package io.meridian.adapter.clickhouse;
 
+import io.meridian.adapter.jdbc.IntegerDivision;
+
 import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.sql.SqlCall;
 import org.apache.calcite.sql.SqlBasicTypeNameSpec;
 import org.apache.calcite.sql.SqlDataTypeSpec;
 import org.apache.calcite.sql.SqlNode;
@@ -28,6 +31,21 @@ public class ClickHouseDialect extends ClickHouseSqlDialect {
 
   public ClickHouseDialect(Context context) {
     super(context);
+  }
+
+  @Override public void unparseCall(SqlWriter writer, SqlCall call, int leftPrec,
+      int rightPrec) {
+    if (IntegerDivision.isIntegerDivision(call)) {
+      // ClickHouse's "/" always returns a Float64; intDiv is the integer quotient. The
+      // division is written as a function, so operand precedence does not matter.
+      writer.print("intDiv(");
+      call.operand(0).unparse(writer, 0, 0);
+      writer.print(", ");
+      call.operand(1).unparse(writer, 0, 0);
+      writer.print(")");
+      return;
+    }
+    super.unparseCall(writer, call, leftPrec, rightPrec);
   }
 
   @Override public @Nullable SqlNode getCastSpec(RelDataType type) {

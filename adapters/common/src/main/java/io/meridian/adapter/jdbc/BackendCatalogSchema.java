@@ -68,6 +68,7 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
         new TableStatisticsCache(dataSource, jdbcCatalog, rowCounts, metadataExpiry);
     this.metadataExpiry = metadataExpiry;
     this.subSchemas = new LoadingCacheLookup<>(new SchemaLookup(), metadataExpiry);
+    dataSource.onRollback(this::invalidate);
   }
 
   /** Returns {@code root.getSubSchema(catalogName)}, evaluated in generated code at run time. */

@@ -29,19 +29,33 @@ public class BackendDdl {
     return dialect.quoteIdentifier(schema) + "." + dialect.quoteIdentifier(table);
   }
 
-  /** Returns the statement that creates a table whose columns are the fields of a row type. */
+  /**
+   * Returns the statement that creates a table whose columns are the fields of a row type,
+   * with a primary key when {@code primaryKey} names columns.
+   */
   public String createTable(String schema, String table, RelDataType rowType,
-      boolean ifNotExists) {
+      List<String> primaryKey, boolean ifNotExists) {
     String columns = rowType.getFieldList().stream()
         .map(this::columnDefinition)
         .collect(Collectors.joining(", "));
     return "CREATE TABLE " + (ifNotExists ? "IF NOT EXISTS " : "")
-        + qualifiedName(schema, table) + " (" + columns + ")" + tableOptions(rowType);
+        + qualifiedName(schema, table) + " (" + columns + primaryKeyClause(primaryKey) + ")"
+        + tableOptions(rowType, primaryKey);
+  }
+
+  /** Returns {@code , PRIMARY KEY (...)} inside the column list, or nothing. */
+  protected String primaryKeyClause(List<String> primaryKey) {
+    return primaryKey.isEmpty() ? "" : ", PRIMARY KEY (" + quotedList(primaryKey) + ")";
   }
 
   /** Returns what follows the column list of {@code CREATE TABLE}; nothing by default. */
-  protected String tableOptions(RelDataType rowType) {
+  protected String tableOptions(RelDataType rowType, List<String> primaryKey) {
     return "";
+  }
+
+  /** Returns the names, quoted and separated by commas. */
+  protected String quotedList(List<String> names) {
+    return names.stream().map(dialect::quoteIdentifier).collect(Collectors.joining(", "));
   }
 
   /** Returns one column of {@code CREATE TABLE}: name, type and nullability. */
@@ -75,7 +89,6 @@ public class BackendDdl {
       boolean unique, boolean ifNotExists) {
     return "CREATE " + (unique ? "UNIQUE " : "") + "INDEX " + (ifNotExists ? "IF NOT EXISTS " : "")
         + dialect.quoteIdentifier(index) + " ON " + qualifiedName(schema, table) + " ("
-        + columns.stream().map(dialect::quoteIdentifier).collect(Collectors.joining(", "))
-        + ")";
+        + quotedList(columns) + ")";
   }
 }

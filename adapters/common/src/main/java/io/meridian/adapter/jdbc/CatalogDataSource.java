@@ -21,6 +21,8 @@ public final class CatalogDataSource implements DataSource, AutoCloseable {
   private final String type;
   private final DataSource delegate;
   private final String secret;
+  private final java.util.List<Runnable> rollbackListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public CatalogDataSource(String catalog, String type, DataSource delegate, String secret) {
     this.catalog = requireNonNull(catalog, "catalog");
@@ -50,7 +52,42 @@ public final class CatalogDataSource implements DataSource, AutoCloseable {
         + Credentials.redact(message == null ? e.getClass().getSimpleName() : message, secret);
   }
 
+  /**
+   * Registers what to do when a transaction that wrote to this catalog is rolled back (forget
+   * cached metadata: a rolled-back CREATE TABLE must disappear).
+   */
+  public void onRollback(Runnable listener) {
+    rollbackListeners.add(listener);
+  }
+
+  void rolledBack() {
+    rollbackListeners.forEach(Runnable::run);
+  }
+
+  /** Returns the catalog's name. */
+  public String catalog() {
+    return catalog;
+  }
+
+  /** Returns the backend type. */
+  public String type() {
+    return type;
+  }
+
+  /**
+   * Returns a connection: the one pinned for this catalog when the calling thread runs a
+   * statement of a client transaction ({@link BackendTransaction}), else one from the pool.
+   */
   @Override public Connection getConnection() throws SQLException {
+    BackendTransaction transaction = BackendTransaction.current();
+    if (transaction != null) {
+      return transaction.connectionFor(this);
+    }
+    return newConnection();
+  }
+
+  /** Returns a connection from the pool, whatever transaction the thread runs. */
+  Connection newConnection() throws SQLException {
     try {
       return delegate.getConnection();
     } catch (SQLException | RuntimeException e) {

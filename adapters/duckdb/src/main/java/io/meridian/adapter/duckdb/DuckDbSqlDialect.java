@@ -1,6 +1,10 @@
 package io.meridian.adapter.duckdb;
 
+import io.meridian.adapter.jdbc.IntegerDivision;
+
 import org.apache.calcite.config.NullCollation;
+import org.apache.calcite.sql.SqlCall;
+import org.apache.calcite.sql.SqlWriter;
 import org.apache.calcite.sql.dialect.PostgresqlSqlDialect;
 
 /**
@@ -18,5 +22,15 @@ public class DuckDbSqlDialect extends PostgresqlSqlDialect {
 
   public DuckDbSqlDialect(Context context) {
     super(context);
+  }
+
+  @Override public void unparseCall(SqlWriter writer, SqlCall call, int leftPrec,
+      int rightPrec) {
+    if (IntegerDivision.isIntegerDivision(call)) {
+      // DuckDB's "/" of integers returns a DOUBLE; "//" truncates toward zero.
+      IntegerDivision.unparse(writer, call, leftPrec, rightPrec, "//");
+      return;
+    }
+    super.unparseCall(writer, call, leftPrec, rightPrec);
   }
 }

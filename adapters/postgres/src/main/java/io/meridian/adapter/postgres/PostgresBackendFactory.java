@@ -8,7 +8,6 @@ import io.meridian.adapter.jdbc.PooledDataSources;
 import io.meridian.adapter.jdbc.RowCountSource;
 import io.meridian.adapter.jdbc.RowCountSources;
 
-import org.apache.calcite.sql.dialect.PostgresqlSqlDialect;
 
 import java.util.Locale;
 import java.util.Properties;
@@ -46,7 +45,7 @@ public final class PostgresBackendFactory implements StorageBackendFactory {
     props.setProperty("reWriteBatchedInserts", "true");
     return new JdbcBackend(spec,
         PooledDataSources.create(spec, "org.postgresql.Driver", props),
-        PostgresqlSqlDialect.DEFAULT, null, PostgresBackendFactory::isUserSchema, ROW_COUNTS,
+        PostgresDialect.DEFAULT, null, PostgresBackendFactory::isUserSchema, ROW_COUNTS,
         "SELECT 1");
   }
 
