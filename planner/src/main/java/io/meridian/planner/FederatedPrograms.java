@@ -5,6 +5,7 @@ import com.google.common.collect.ImmutableList;
 import org.apache.calcite.plan.RelOptLattice;
 import org.apache.calcite.plan.RelOptMaterialization;
 import org.apache.calcite.plan.RelOptPlanner;
+import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.plan.RelTraitSet;
 import org.apache.calcite.plan.hep.HepMatchOrder;
 import org.apache.calcite.plan.hep.HepProgram;
@@ -54,13 +55,37 @@ public final class FederatedPrograms {
         Programs.decorrelate(),
         Programs.measure(DefaultRelMetadataProvider.INSTANCE),
         Programs.trim(),
-        Programs.of(normalize(), true, DefaultRelMetadataProvider.INSTANCE),
+        FederatedPrograms::normalizePhase,
         FederatedPrograms::place,
         Programs.calc(DefaultRelMetadataProvider.INSTANCE));
   }
 
-  /** The normalisation phase: conditions into joins, then heuristic join ordering. */
-  static HepProgram normalize() {
+  /**
+   * Joins with more inputs than this are not reordered (the heuristic's cost grows steeply
+   * with the number of inputs; SQLite's corpus has 64-way joins): they keep the written order.
+   */
+  static final int MAX_REORDERED_JOIN_INPUTS = 16;
+
+  /**
+   * The normalisation phase. Statements that read more than {@link #MAX_REORDERED_JOIN_INPUTS}
+   * tables keep their written join order.
+   */
+  private static RelNode normalizePhase(RelOptPlanner planner, RelNode rel,
+      RelTraitSet requiredOutputTraits, List<RelOptMaterialization> materializations,
+      List<RelOptLattice> lattices) {
+    boolean order = RelOptUtil.findAllTables(rel).size() <= MAX_REORDERED_JOIN_INPUTS;
+    HepProgram program = order ? normalize() : normalizeWithoutOrdering();
+    return Programs.of(program, true, DefaultRelMetadataProvider.INSTANCE)
+        .run(planner, rel, requiredOutputTraits, materializations, lattices);
+  }
+
+  /** Normalisation without join reordering: joins keep the order the statement wrote. */
+  static HepProgram normalizeWithoutOrdering() {
+    return conditionsIntoJoins().build();
+  }
+
+  /** Common OR factors pulled out, filters pushed into joins. */
+  private static HepProgramBuilder conditionsIntoJoins() {
     return new HepProgramBuilder()
         .addRuleCollection(ImmutableList.of(
             FilterPullCommonFactorsRule.FILTER.toRule(),
@@ -70,7 +95,12 @@ public final class FederatedPrograms {
             CoreRules.JOIN_CONDITION_PUSH,
             CoreRules.FILTER_PROJECT_TRANSPOSE,
             CoreRules.FILTER_MERGE,
-            CoreRules.PROJECT_MERGE))
+            CoreRules.PROJECT_MERGE));
+  }
+
+  /** The normalisation phase: conditions into joins, then heuristic join ordering. */
+  static HepProgram normalize() {
+    return conditionsIntoJoins()
         .addMatchOrder(HepMatchOrder.BOTTOM_UP)
         .addRuleInstance(CoreRules.JOIN_TO_MULTI_JOIN)
         .addRuleInstance(CoreRules.MULTI_JOIN_OPTIMIZE)
@@ -83,6 +113,10 @@ public final class FederatedPrograms {
   private static RelNode place(RelOptPlanner planner, RelNode rel,
       RelTraitSet requiredOutputTraits, List<RelOptMaterialization> materializations,
       List<RelOptLattice> lattices) {
+    RelNode whole = WholeStatementPushdown.tryPush(rel, requiredOutputTraits);
+    if (whole != null) {
+      return whole;
+    }
     materializations.forEach(planner::addMaterialization);
     lattices.forEach(planner::addLattice);
     planner.setRoot(rel);

@@ -1,12 +1,16 @@
 package io.meridian.planner.rel;
 
 import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
 
 import org.apache.calcite.adapter.java.JavaTypeFactory;
 import org.apache.calcite.adapter.jdbc.JdbcImplementor;
+import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.Join;
 import org.apache.calcite.rel.core.JoinRelType;
+import org.apache.calcite.rel.type.RelDataTypeField;
 import org.apache.calcite.sql.SqlDialect;
+import org.apache.calcite.sql.SqlIdentifier;
 import org.apache.calcite.sql.SqlLiteral;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlNodeList;
@@ -14,10 +18,13 @@ import org.apache.calcite.sql.SqlSelect;
 import org.apache.calcite.sql.fun.SqlStdOperatorTable;
 import org.apache.calcite.sql.parser.SqlParserPos;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Writes a backend fragment as SQL: Calcite's JDBC SQL writer, with semi- and anti-joins
- * written as {@code SELECT * FROM (left) AS l WHERE [NOT] EXISTS (SELECT 1 FROM (right) AS r
- * WHERE condition)}.
+ * written as {@code SELECT * FROM (SELECT ...) AS l WHERE [NOT] EXISTS (SELECT 1 FROM
+ * (SELECT ...) AS r WHERE condition)}, each side a sub-query with its columns named.
  *
  * <p>Calcite's writer puts the left input's select list straight into the outer query and
  * substitutes its unqualified expressions into the {@code EXISTS} condition, so
@@ -29,24 +36,52 @@ import org.apache.calcite.sql.parser.SqlParserPos;
 final class BackendSqlImplementor extends JdbcImplementor {
   private static final SqlParserPos POS = SqlParserPos.ZERO;
 
+  private int semiJoins;
+
   BackendSqlImplementor(SqlDialect dialect, JavaTypeFactory typeFactory) {
     super(dialect, typeFactory);
   }
 
   @Override protected Result visitAntiOrSemiJoin(Join join) {
-    Result left = visitInput(join, 0);
-    Result right = visitInput(join, 1);
-    SqlNode condition = joinContext(left.qualifiedContext(), right.qualifiedContext())
-        .toSql(null, join.getCondition());
+    int n = ++semiJoins;
+    String leftAlias = "m_semi_l" + n;
+    String rightAlias = "m_semi_r" + n;
+    SqlNode left = subQuery(visitInput(join, 0), join.getLeft(), leftAlias);
+    SqlNode right = subQuery(visitInput(join, 1), join.getRight(), rightAlias);
+    Context context = joinContext(
+        aliasContext(ImmutableMap.of(leftAlias, join.getLeft().getRowType()), true),
+        aliasContext(ImmutableMap.of(rightAlias, join.getRight().getRowType()), true));
+    SqlNode condition = context.toSql(null, join.getCondition());
     SqlSelect exists = new SqlSelect(POS, null,
-        SqlNodeList.of(SqlLiteral.createExactNumeric("1", POS)), right.asFrom(), condition,
+        SqlNodeList.of(SqlLiteral.createExactNumeric("1", POS)), right, condition,
         null, null, null, null, null, null, null, null);
     SqlNode where = SqlStdOperatorTable.EXISTS.createCall(POS, exists);
     if (join.getJoinType() == JoinRelType.ANTI) {
       where = SqlStdOperatorTable.NOT.createCall(POS, where);
     }
-    SqlSelect select = new SqlSelect(POS, null, SqlNodeList.SINGLETON_STAR, left.asFrom(),
+    SqlSelect select = new SqlSelect(POS, null, SqlNodeList.SINGLETON_STAR, left,
         where, null, null, null, null, null, null, null, null);
     return result(select, ImmutableList.of(Clause.FROM, Clause.WHERE), join, null);
+  }
+
+  /**
+   * Returns an input as {@code (SELECT columns FROM ...) AS alias} whose columns are named
+   * exactly as the input's fields (a {@code SELECT *} over a join could repeat a name).
+   */
+  private static SqlNode subQuery(Result result, RelNode input, String alias) {
+    SqlSelect select = result.asSelect();
+    SqlNodeList list = select.getSelectList();
+    if (list == null || list.size() == 1 && list.get(0) instanceof SqlIdentifier
+        && ((SqlIdentifier) list.get(0)).isStar()) {
+      Context context = result.qualifiedContext();
+      List<SqlNode> items = new ArrayList<>();
+      List<RelDataTypeField> fields = input.getRowType().getFieldList();
+      for (int i = 0; i < fields.size(); i++) {
+        items.add(SqlStdOperatorTable.AS.createCall(POS, context.field(i),
+            new SqlIdentifier(fields.get(i).getName(), POS)));
+      }
+      select.setSelectList(new SqlNodeList(items, POS));
+    }
+    return SqlStdOperatorTable.AS.createCall(POS, select, new SqlIdentifier(alias, POS));
   }
 }

@@ -9,7 +9,9 @@ import org.apache.calcite.adapter.jdbc.JdbcImplementor;
 import org.apache.calcite.adapter.jdbc.JdbcToEnumerableConverter;
 import org.apache.calcite.linq4j.tree.BlockStatement;
 import org.apache.calcite.linq4j.tree.ConstantExpression;
+import org.apache.calcite.linq4j.tree.Expression;
 import org.apache.calcite.linq4j.tree.Expressions;
+import org.apache.calcite.linq4j.tree.MethodCallExpression;
 import org.apache.calcite.linq4j.tree.Shuttle;
 import org.apache.calcite.plan.RelOptCluster;
 import org.apache.calcite.plan.RelOptCost;
@@ -32,6 +34,8 @@ import java.util.List;
  * join of two whole tables look cheaper than the backend's join).
  */
 public final class BackendToEnumerableConverter extends JdbcToEnumerableConverter {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(BackendToEnumerableConverter.class);
   private static final double TRANSFER_PER_ROW =
       EngineCoefficients.builtIn().get("transfer.jdbc.row");
 
@@ -48,8 +52,14 @@ public final class BackendToEnumerableConverter extends JdbcToEnumerableConverte
    * {@link BackendSqlImplementor} where it differs from Calcite's (semi- and anti-joins).
    */
   @Override public Result implement(EnumerableRelImplementor implementor, Prefer pref) {
-    Result result = super.implement(implementor, pref);
+    Result result = readValues(super.implement(implementor, pref));
     if (!containsSemiOrAntiJoin(getInput())) {
+      if (LOG.isDebugEnabled()) {
+        SqlDialect dialect = ((JdbcConvention) getInput().getConvention()).dialect;
+        LOG.debug("SQL for {}: {}", getInput().getConvention(), new JdbcImplementor(dialect,
+            (JavaTypeFactory) getCluster().getTypeFactory()).visitRoot(getInput())
+            .asStatement().toSqlString(dialect).getSql());
+      }
       return result;
     }
     SqlDialect dialect = ((JdbcConvention) getInput().getConvention()).dialect;
@@ -63,12 +73,59 @@ public final class BackendToEnumerableConverter extends JdbcToEnumerableConverte
       return result;
     }
     String sql = ours.getSql();
+    LOG.debug("SQL for {}: {}", getInput().getConvention(), sql);
     BlockStatement block = (BlockStatement) result.block.accept(new Shuttle() {
       @Override public ConstantExpression visit(ConstantExpression constant) {
         return calcite.equals(constant.value) ? Expressions.constant(sql) : constant;
       }
     });
     return new Result(block, result.physType, result.format);
+  }
+
+  /**
+   * Replaces {@code resultSet.getObject(i)} of binary columns by {@link BackendValues#bytes}
+   * and of text columns by {@link BackendValues#text}.
+   */
+  private Result readValues(Result result) {
+    List<org.apache.calcite.rel.type.RelDataTypeField> fields = getRowType().getFieldList();
+    boolean any = fields.stream().anyMatch(f -> reader(f.getType().getSqlTypeName()) != null);
+    if (!any) {
+      return result;
+    }
+    BlockStatement block = (BlockStatement) result.block.accept(new Shuttle() {
+      @Override public Expression visit(MethodCallExpression call, Expression target,
+          List<Expression> arguments) {
+        Expression visited = super.visit(call, target, arguments);
+        if (call.method.getName().equals("getObject")
+            && java.sql.ResultSet.class.isAssignableFrom(call.method.getDeclaringClass())
+            && arguments.size() == 1 && arguments.get(0) instanceof ConstantExpression
+            && target != null) {
+          Object index = ((ConstantExpression) arguments.get(0)).value;
+          if (index instanceof Integer && (Integer) index >= 1 && (Integer) index <= fields.size()) {
+            String reader = reader(fields.get((Integer) index - 1).getType().getSqlTypeName());
+            if (reader != null) {
+              return Expressions.call(BackendValues.class, reader, target, arguments.get(0));
+            }
+          }
+        }
+        return visited;
+      }
+    });
+    return new Result(block, result.physType, result.format);
+  }
+
+  private static @org.checkerframework.checker.nullness.qual.Nullable String reader(
+      org.apache.calcite.sql.type.SqlTypeName name) {
+    switch (name) {
+    case BINARY:
+    case VARBINARY:
+      return "bytes";
+    case CHAR:
+    case VARCHAR:
+      return "text";
+    default:
+      return null;
+    }
   }
 
   private static boolean containsSemiOrAntiJoin(RelNode rel) {

@@ -87,23 +87,13 @@ class PushdownConformanceIT {
     case UNION_DISTINCT:
     case INTERSECT:
     case EXCEPT:
+    case LEFT_JOIN:
+    case ANTI_JOIN_NOT_EXISTS:
       switch (backend) {
       case POSTGRES:
       case DUCKDB:
       case CLICKHOUSE:
         return true;
-      }
-      throw new AssertionError(backend);
-    case LEFT_JOIN:
-      // Gap: the ON condition's filter on the right side is planned as a projection above
-      // the join, in the JVM; the join itself runs in the backend.
-    case ANTI_JOIN_NOT_EXISTS:
-      // Gap: NOT EXISTS is decorrelated into LEFT JOIN + IS NULL, and the filter stays above.
-      switch (backend) {
-      case POSTGRES:
-      case DUCKDB:
-      case CLICKHOUSE:
-        return false;
       }
       throw new AssertionError(backend);
     case WINDOW_ROW_NUMBER:

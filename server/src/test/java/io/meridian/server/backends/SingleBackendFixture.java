@@ -29,9 +29,24 @@ final class SingleBackendFixture {
   private static SingleBackendFixture instance;
 
   private final MeridianServer server;
+  private final ClickHouseServer clickHouse;
+  private final Path scratchDuckDb;
 
-  private SingleBackendFixture(MeridianServer server) {
+  private SingleBackendFixture(MeridianServer server, ClickHouseServer clickHouse,
+      Path scratchDuckDb) {
     this.server = server;
+    this.clickHouse = clickHouse;
+    this.scratchDuckDb = scratchDuckDb;
+  }
+
+  /** Returns the ClickHouse server behind catalog {@code tpch_ch}. */
+  ClickHouseServer clickHouse() {
+    return clickHouse;
+  }
+
+  /** Returns the DuckDB file behind catalog {@code scratch_duckdb}. */
+  Path scratchDuckDb() {
+    return scratchDuckDb;
   }
 
   static synchronized SingleBackendFixture get() throws Exception {
@@ -70,7 +85,7 @@ final class SingleBackendFixture {
         server.close();
         clickHouse.close();
       }));
-      instance = new SingleBackendFixture(server);
+      instance = new SingleBackendFixture(server, clickHouse, work.resolve("scratch.duckdb"));
     }
     return instance;
   }

@@ -43,12 +43,6 @@ class SingleBackendTpchIT {
    * fails when one of these starts running as one statement, so that the list stays exact.
    */
   static final Map<String, String> PLAN_GAPS = Map.ofEntries(
-      gap("POSTGRES q13", "aggregate over a LEFT JOIN aggregate: outer aggregate stays above"),
-      gap("DUCKDB q13", "aggregate over a LEFT JOIN aggregate: outer aggregate stays above"),
-      gap("CLICKHOUSE q13", "aggregate over a LEFT JOIN aggregate: outer aggregate stays above"),
-      gap("POSTGRES q15", "CTE used twice (max over a sub-aggregate): join stays above"),
-      gap("DUCKDB q15", "CTE used twice (max over a sub-aggregate): join stays above"),
-      gap("CLICKHOUSE q15", "CTE used twice (max over a sub-aggregate): join stays above"),
       gap("POSTGRES q17", "semi-join with a non-equi condition made in Volcano is not pushed"),
       gap("DUCKDB q17", "semi-join with a non-equi condition made in Volcano is not pushed"),
       gap("CLICKHOUSE q17", "semi-join with a non-equi condition made in Volcano is not pushed"));

@@ -40,13 +40,20 @@ public final class ClickHouseBackendFactory implements StorageBackendFactory {
    * Session settings that give ClickHouse standard SQL semantics where its defaults differ:
    * outer joins produce NULLs rather than default values ({@code join_use_nulls}), and
    * aggregates over no rows return NULL rather than 0 ({@code aggregate_functions_null_for_empty}),
-   * and a bare {@code UNION} means {@code UNION DISTINCT} ({@code union_default_mode}).
+   * a bare {@code UNION} means {@code UNION DISTINCT} ({@code union_default_mode}), names in
+   * WHERE and ON are columns before select-list aliases ({@code prefer_column_name_to_alias}),
+   * and ORDER BY takes ordinals ({@code enable_positional_arguments}).
    */
   static Properties driverProperties() {
     Properties p = new Properties();
     p.setProperty("clickhouse_setting_join_use_nulls", "1");
     p.setProperty("clickhouse_setting_aggregate_functions_null_for_empty", "1");
     p.setProperty("clickhouse_setting_union_default_mode", "DISTINCT");
+    // A column name means the column even where the select list defines an alias of the same
+    // name: "SELECT 'x' AS c FROM t WHERE c = 'x'" must filter on the column, as in SQL.
+    p.setProperty("clickhouse_setting_prefer_column_name_to_alias", "1");
+    // ORDER BY 2 means the second select item.
+    p.setProperty("clickhouse_setting_enable_positional_arguments", "1");
     return p;
   }
 

@@ -55,15 +55,22 @@ public final class BackendConvention extends JdbcConvention {
   }
 
   @Override public void register(RelOptPlanner planner) {
+    rules().forEach(planner::addRule);
+  }
+
+  /** Returns every rule this convention contributes: Calcite's JDBC rules and the providers'. */
+  public List<RelOptRule> rules() {
+    List<RelOptRule> rules = new java.util.ArrayList<>();
     for (RelOptRule rule : JdbcRules.rules(this)) {
       if (!REPLACED.contains(rule.getClass())) {
-        planner.addRule(rule);
+        rules.add(rule);
       }
     }
-    planner.addRule(CoreRules.FILTER_SET_OP_TRANSPOSE);
-    planner.addRule(CoreRules.PROJECT_REMOVE);
+    rules.add(CoreRules.FILTER_SET_OP_TRANSPOSE);
+    rules.add(CoreRules.PROJECT_REMOVE);
     for (Function<JdbcConvention, Collection<RelOptRule>> provider : PROVIDERS) {
-      provider.apply(this).forEach(planner::addRule);
+      rules.addAll(provider.apply(this));
     }
+    return rules;
   }
 }

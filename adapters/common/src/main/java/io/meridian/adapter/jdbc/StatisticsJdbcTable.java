@@ -25,6 +25,7 @@ import org.apache.calcite.schema.TranslatableTable;
 import org.apache.calcite.schema.Wrapper;
 import org.apache.calcite.sql.SqlCall;
 import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.type.SqlTypeName;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 import java.lang.reflect.Type;
@@ -65,29 +66,84 @@ public final class StatisticsJdbcTable
    */
   @Override public RelDataType getRowType(RelDataTypeFactory typeFactory) {
     RelDataType rowType = delegate.getRowType(typeFactory);
+    List<TableStatisticsCache.ColumnInfo> columns =
+        statistics.columns(delegate.jdbcSchemaName, delegate.jdbcTableName);
     RelDataTypeFactory.Builder builder = typeFactory.builder();
     boolean changed = false;
-    for (org.apache.calcite.rel.type.RelDataTypeField field : rowType.getFieldList()) {
+    List<org.apache.calcite.rel.type.RelDataTypeField> fields = rowType.getFieldList();
+    for (int i = 0; i < fields.size(); i++) {
+      org.apache.calcite.rel.type.RelDataTypeField field = fields.get(i);
+      TableStatisticsCache.ColumnInfo column =
+          columns.size() == fields.size() && columns.get(i).name().equals(field.getName())
+              ? columns.get(i) : null;
       RelDataType type = field.getType();
-      if (readAsText(type)) {
-        type = typeFactory.createTypeWithNullability(
-            typeFactory.createSqlType(org.apache.calcite.sql.type.SqlTypeName.VARCHAR), true);
-        changed = true;
-      } else if (unboundedString(type)) {
-        // DuckDB and ClickHouse report their strings with length 0; taken literally, every
-        // value written into the column would be cast to the empty string.
-        org.apache.calcite.sql.type.SqlTypeName name =
-            type.getSqlTypeName() == org.apache.calcite.sql.type.SqlTypeName.VARBINARY
-                || type.getSqlTypeName() == org.apache.calcite.sql.type.SqlTypeName.BINARY
-            ? org.apache.calcite.sql.type.SqlTypeName.VARBINARY
-            : org.apache.calcite.sql.type.SqlTypeName.VARCHAR;
-        type = typeFactory.createTypeWithNullability(typeFactory.createSqlType(name),
-            type.isNullable());
+      RelDataType refined = refine(type, column, typeFactory);
+      if (refined != type) {
         changed = true;
       }
-      builder.add(field.getName(), type);
+      builder.add(field.getName(), refined);
     }
     return changed ? builder.build() : rowType;
+  }
+
+  /**
+   * Corrects the type Calcite's JDBC adapter derived for a column, using the backend's own
+   * metadata where Calcite's reading loses something: DECIMAL precision above 19 (Calcite
+   * derives JDBC types with its default type system), binary columns, TIME and TIMESTAMP
+   * fractions, DuckDB's timestamp variants, and strings reported with length 0. Types without a
+   * portable JDBC representation are read as text (the backend renders them).
+   */
+  private static RelDataType refine(RelDataType type,
+      TableStatisticsCache.@Nullable ColumnInfo column, RelDataTypeFactory typeFactory) {
+    SqlTypeName name = type.getSqlTypeName();
+    boolean nullable = type.isNullable();
+    if (column != null) {
+      String typeName = column.typeName().toUpperCase(java.util.Locale.ROOT);
+      switch (column.dataType()) {
+      case java.sql.Types.DECIMAL:
+      case java.sql.Types.NUMERIC:
+        if (column.size() > 0 && column.size() != type.getPrecision()) {
+          int precision = Math.min(column.size(), typeFactory.getTypeSystem()
+              .getMaxPrecision(SqlTypeName.DECIMAL));
+          return nullable(typeFactory, typeFactory.createSqlType(SqlTypeName.DECIMAL,
+              precision, Math.min(Math.max(column.digits(), 0), precision)), nullable);
+        }
+        break;
+      case java.sql.Types.BLOB:
+      case java.sql.Types.BINARY:
+      case java.sql.Types.VARBINARY:
+      case java.sql.Types.LONGVARBINARY:
+        return nullable(typeFactory, typeFactory.createSqlType(SqlTypeName.VARBINARY), nullable);
+      case java.sql.Types.TIME:
+        return nullable(typeFactory, typeFactory.createSqlType(SqlTypeName.TIME, 3), nullable);
+      case java.sql.Types.TIMESTAMP:
+        return nullable(typeFactory, typeFactory.createSqlType(SqlTypeName.TIMESTAMP, 3),
+            nullable);
+      default:
+        if (typeName.startsWith("TIMESTAMP_") && !typeName.contains("TZ")) {
+          // DuckDB's TIMESTAMP_S, TIMESTAMP_MS, TIMESTAMP_NS: a timestamp at another unit.
+          return nullable(typeFactory, typeFactory.createSqlType(SqlTypeName.TIMESTAMP, 3),
+              nullable);
+        }
+        break;
+      }
+    }
+    if (readAsText(type)) {
+      return nullable(typeFactory, typeFactory.createSqlType(SqlTypeName.VARCHAR), true);
+    }
+    if (unboundedString(type)) {
+      // DuckDB and ClickHouse report their strings with length 0; taken literally, every
+      // value written into the column would be cast to the empty string.
+      return nullable(typeFactory, typeFactory.createSqlType(
+          name == SqlTypeName.VARBINARY || name == SqlTypeName.BINARY
+              ? SqlTypeName.VARBINARY : SqlTypeName.VARCHAR), nullable);
+    }
+    return type;
+  }
+
+  private static RelDataType nullable(RelDataTypeFactory typeFactory, RelDataType type,
+      boolean nullable) {
+    return typeFactory.createTypeWithNullability(type, nullable);
   }
 
   private static boolean unboundedString(RelDataType type) {

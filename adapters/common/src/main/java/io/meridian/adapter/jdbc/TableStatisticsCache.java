@@ -35,6 +35,7 @@ public final class TableStatisticsCache {
   private final @Nullable String jdbcCatalog;
   private final RowCountSource rowCounts;
   private final Cache<List<String>, Statistic> cache;
+  private final Cache<List<String>, List<ColumnInfo>> columns;
 
   public TableStatisticsCache(CatalogDataSource dataSource, @Nullable String jdbcCatalog,
       RowCountSource rowCounts, Duration expiry) {
@@ -42,6 +43,8 @@ public final class TableStatisticsCache {
     this.jdbcCatalog = jdbcCatalog;
     this.rowCounts = requireNonNull(rowCounts, "rowCounts");
     this.cache = CacheBuilder.newBuilder().expireAfterWrite(expiry).maximumSize(100_000).build();
+    this.columns =
+        CacheBuilder.newBuilder().expireAfterWrite(expiry).maximumSize(100_000).build();
   }
 
   /** Returns the statistic of a table; unknown values when the backend cannot be asked. */
@@ -54,9 +57,40 @@ public final class TableStatisticsCache {
     }
   }
 
+  /** A column as the backend's JDBC metadata describes it. */
+  public record ColumnInfo(String name, int dataType, String typeName, int size, int digits) {
+  }
+
+  /**
+   * Returns the columns of a table as the backend's {@code getColumns} reports them (type code,
+   * type name, size, digits), or an empty list when they cannot be read.
+   */
+  public List<ColumnInfo> columns(String schema, String table) {
+    try {
+      return columns.get(List.of(schema, table), () -> loadColumns(schema, table));
+    } catch (ExecutionException | RuntimeException e) {
+      LOG.debug("no column metadata for {}.{}: {}", schema, table, e.toString());
+      return List.of();
+    }
+  }
+
+  private List<ColumnInfo> loadColumns(String schema, String table) throws SQLException {
+    List<ColumnInfo> result = new ArrayList<>();
+    try (Connection connection = dataSource.getConnection();
+         ResultSet rs = connection.getMetaData().getColumns(jdbcCatalog, schema, table, null)) {
+      while (rs.next()) {
+        result.add(new ColumnInfo(rs.getString("COLUMN_NAME"), rs.getInt("DATA_TYPE"),
+            String.valueOf(rs.getString("TYPE_NAME")), rs.getInt("COLUMN_SIZE"),
+            rs.getInt("DECIMAL_DIGITS")));
+      }
+    }
+    return ImmutableList.copyOf(result);
+  }
+
   /** Forgets all cached statistics (after DDL). */
   public void invalidateAll() {
     cache.invalidateAll();
+    columns.invalidateAll();
   }
 
   /** Forgets the statistics of one table, after a write changed it. */
