@@ -79,13 +79,22 @@ final class WholeStatementPushdown {
         volcano.getCostFactory());
     hep.setExecutor(volcano.getExecutor());
     hep.setRoot(rel);
-    RelNode converted = hep.findBestExp();
+    RelNode converted;
+    try {
+      converted = hep.findBestExp();
+    } catch (RuntimeException e) {
+      // Calcite's JDBC rules assume the cost-based planner in places (an empty VALUES, whose
+      // trait set holds every collation, breaks their conversion): let that planner do it.
+      LOG.debug("fast path failed, placing by cost: {}", e.toString());
+      return null;
+    }
     if (!allIn(converted, convention)) {
       LOG.debug("statement is not wholly expressible in {}; placing by cost", convention);
       return null;
     }
+    // simplify(): an empty VALUES (a filter that folded to FALSE) carries every collation.
     RelNode result = new BackendToEnumerableConverter(converted.getCluster(),
-        converted.getTraitSet().replace(EnumerableConvention.INSTANCE), converted);
+        converted.getTraitSet().replace(EnumerableConvention.INSTANCE).simplify(), converted);
     return result.getTraitSet().satisfies(requiredOutputTraits) ? result : null;
   }
 

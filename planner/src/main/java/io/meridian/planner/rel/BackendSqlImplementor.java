@@ -11,6 +11,7 @@ import org.apache.calcite.rel.core.JoinRelType;
 import org.apache.calcite.rel.type.RelDataTypeField;
 import org.apache.calcite.sql.SqlDialect;
 import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlJoin;
 import org.apache.calcite.sql.SqlLiteral;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlNodeList;
@@ -73,12 +74,15 @@ final class BackendSqlImplementor extends JdbcImplementor {
     SqlNodeList list = select.getSelectList();
     if (list == null || list.size() == 1 && list.get(0) instanceof SqlIdentifier
         && ((SqlIdentifier) list.get(0)).isStar()) {
+      // Over a join, name each column through its side's alias; over one relation the
+      // field names are its column names (the result's own alias is not in this FROM).
+      boolean join = select.getFrom() instanceof SqlJoin;
       Context context = result.qualifiedContext();
       List<SqlNode> items = new ArrayList<>();
       List<RelDataTypeField> fields = input.getRowType().getFieldList();
       for (int i = 0; i < fields.size(); i++) {
-        items.add(SqlStdOperatorTable.AS.createCall(POS, context.field(i),
-            new SqlIdentifier(fields.get(i).getName(), POS)));
+        SqlIdentifier name = new SqlIdentifier(fields.get(i).getName(), POS);
+        items.add(SqlStdOperatorTable.AS.createCall(POS, join ? context.field(i) : name, name));
       }
       select.setSelectList(new SqlNodeList(items, POS));
     }

@@ -1,0 +1,204 @@
+package io.meridian.benchmarks;
+
+import com.google.common.collect.ImmutableList;
+
+import io.meridian.adapter.CatalogSpec;
+import io.meridian.server.MeridianServer;
+import io.meridian.server.backends.TpchLoader;
+import io.meridian.server.config.MeridianConfig;
+import io.meridian.server.demo.DemoEnvironment;
+import io.meridian.server.testing.TpchQueries;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The single-backend overhead benchmark: TPC-H with all eight tables in one backend (DuckDB, and
+ * PostgreSQL), each query run through Meridian (Avatica over HTTP on loopback, every value read)
+ * and through the backend's own JDBC driver, alternately in one process, so that the ratio of
+ * the two is what Meridian adds. Also measures Meridian's planning time per query
+ * ({@code EXPLAIN PLAN FOR}, a round trip without execution).
+ *
+ * <p>Run: {@code java -cp ... io.meridian.benchmarks.SingleBackendTpch [scale] [repetitions]
+ * [backends]}; results as a Markdown table on stdout and CSV in {@code single-backend.csv}.
+ */
+public final class SingleBackendTpch {
+  private static final Logger LOG = LoggerFactory.getLogger(SingleBackendTpch.class);
+  /** A query whose direct run exceeds this is reported as capped, and not repeated. */
+  private static final long CAP_SECONDS = 300;
+
+  private SingleBackendTpch() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    double scale = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
+    int repetitions = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    List<String> backends = args.length > 2 ? Arrays.asList(args[2].split(","))
+        : List.of("duckdb", "postgres");
+    Path dataDir = Path.of(System.getProperty("meridian.bench.data", "data")).toAbsolutePath();
+    StringBuilder csv = new StringBuilder(
+        "backend,scale,query,meridian_ms,direct_ms,ratio,planning_ms\n");
+    StringBuilder md = new StringBuilder();
+    try (DemoEnvironment demo = DemoEnvironment.start(dataDir, scale)) {
+      for (String backend : backends) {
+        run(demo, dataDir, backend, scale, repetitions, csv, md);
+      }
+    }
+    Files.writeString(Path.of("single-backend.csv"), csv);
+    System.out.println(md);
+  }
+
+  private static void run(DemoEnvironment demo, Path dataDir, String backend, double scale,
+      int repetitions, StringBuilder csv, StringBuilder md) throws Exception {
+    CatalogSpec catalog;
+    Connection direct;
+    switch (backend) {
+    case "duckdb":
+      catalog = new CatalogSpec("tpch_duckdb", "duckdb",
+          Map.of("path", demo.colocatedDatabase().toString(), "read-only", "true"));
+      direct = DriverManager.getConnection("jdbc:duckdb:" + demo.colocatedDatabase(),
+          io.meridian.adapter.duckdb.DuckDbDataSource.connectionProperties(true));
+      try (Statement s = direct.createStatement()) {
+        s.execute("SET search_path = 'tpch'");
+      }
+      break;
+    case "postgres":
+      loadPostgresOnce(demo, dataDir);
+      catalog = new CatalogSpec("tpch_pg", "postgres",
+          Map.of("url", demo.postgresUrl("tpch"), "user", "postgres"));
+      direct = DriverManager.getConnection(demo.postgresUrl("tpch") + "?currentSchema=tpch",
+          "postgres", "");
+      break;
+    default:
+      throw new IllegalArgumentException("backend must be duckdb or postgres: " + backend);
+    }
+    MeridianServer server = MeridianServer.start(new MeridianConfig("127.0.0.1", 0, "PROTOBUF",
+        dataDir.resolve("bench-server"), ImmutableList.of(catalog)));
+    ExecutorService timer = Executors.newSingleThreadExecutor();
+    try (Connection meridian = DriverManager.getConnection(server.jdbcUrl())) {
+      md.append(String.format(Locale.ROOT, "%n### %s, SF %s%n%n", backend, scale))
+          .append("| q | Meridian (ms) | direct JDBC (ms) | ratio | planning (ms) |\n")
+          .append("|---|---:|---:|---:|---:|\n");
+      List<Double> ratios = new ArrayList<>();
+      List<Double> plans = new ArrayList<>();
+      for (int q = 1; q <= 22; q++) {
+        String original = TpchQueries.query(q);
+        String qualified = TpchQueries.qualifyAll(original, catalog.name() + ".tpch");
+        LOG.info("{} q{}: warming up", backend, q);
+        Double first = timed(timer, () -> Drain.run(direct, original));
+        if (first == null) {
+          md.append(String.format(Locale.ROOT, "| q%02d | | > %d s | capped | |%n", q,
+              CAP_SECONDS));
+          csv.append(String.format(Locale.ROOT, "%s,%s,%d,,,capped,%n", backend, scale, q));
+          continue;
+        }
+        long expectedRows = Drain.run(meridian, qualified);
+        double[] m = new double[repetitions];
+        double[] d = new double[repetitions];
+        double[] p = new double[repetitions];
+        for (int r = 0; r < repetitions; r++) {
+          long t0 = System.nanoTime();
+          long rows = Drain.run(meridian, qualified);
+          m[r] = (System.nanoTime() - t0) / 1e6;
+          if (rows != expectedRows) {
+            throw new IllegalStateException("q" + q + " row count changed");
+          }
+          t0 = System.nanoTime();
+          Drain.run(direct, original);
+          d[r] = (System.nanoTime() - t0) / 1e6;
+          t0 = System.nanoTime();
+          try (Statement s = meridian.createStatement();
+               ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + qualified)) {
+            rs.next();
+          }
+          p[r] = (System.nanoTime() - t0) / 1e6;
+        }
+        double mm = median(m);
+        double dm = median(d);
+        double pm = median(p);
+        ratios.add(mm / dm);
+        plans.add(pm);
+        LOG.info("{} q{}: Meridian {} ms, direct {} ms, planning {} ms", backend, q,
+            Math.round(mm), Math.round(dm), Math.round(pm));
+        md.append(String.format(Locale.ROOT, "| q%02d | %.1f | %.1f | %.2f | %.1f |%n", q, mm, dm,
+            mm / dm, pm));
+        csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.2f,%.2f,%.4f,%.2f%n", backend, scale,
+            q, mm, dm, mm / dm, pm));
+      }
+      double geomean = Math.exp(ratios.stream().mapToDouble(Math::log).average().orElse(0));
+      double[] sortedPlans = plans.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      md.append(String.format(Locale.ROOT, "%nGeometric mean of the ratio: **%.3f**; planning"
+          + " median %.1f ms, p95 %.1f ms.%n", geomean, median(sortedPlans),
+          percentile(sortedPlans, 0.95)));
+    } finally {
+      timer.shutdownNow();
+      direct.close();
+      server.close();
+    }
+  }
+
+  /** Loads all eight tables into PostgreSQL database {@code tpch}, once per data directory. */
+  private static void loadPostgresOnce(DemoEnvironment demo, Path dataDir) throws Exception {
+    Path marker = dataDir.resolve("bench-postgres-sf-" + demo.scale() + ".ready");
+    if (Files.exists(marker)) {
+      return;
+    }
+    Path csv = dataDir.resolve("bench-csv");
+    LOG.info("exporting TPC-H SF {} as CSV for PostgreSQL", demo.scale());
+    TpchLoader.exportCsv(demo.colocatedDatabase(), csv);
+    try (Connection c = DriverManager.getConnection(demo.postgresUrl("postgres"), "postgres",
+        ""); Statement s = c.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS tpch");
+      s.execute("CREATE DATABASE tpch");
+    }
+    LOG.info("loading TPC-H SF {} into PostgreSQL", demo.scale());
+    TpchLoader.loadPostgres(demo.postgresUrl("tpch"), csv);
+    try (Connection c = DriverManager.getConnection(demo.postgresUrl("tpch"), "postgres", "");
+         Statement s = c.createStatement()) {
+      s.execute("ANALYZE");
+    }
+    Files.writeString(marker, "ready\n");
+  }
+
+  /** Runs a query with the cap; returns its time in ms, or null when it exceeded the cap. */
+  private static Double timed(ExecutorService timer, java.util.concurrent.Callable<Long> query)
+      throws Exception {
+    long t0 = System.nanoTime();
+    Future<Long> f = timer.submit(query);
+    try {
+      f.get(CAP_SECONDS, TimeUnit.SECONDS);
+      return (System.nanoTime() - t0) / 1e6;
+    } catch (TimeoutException e) {
+      f.cancel(true);
+      return null;
+    }
+  }
+
+  private static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  private static double percentile(double[] sorted, double p) {
+    int i = (int) Math.ceil(p * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+  }
+}
