@@ -55,8 +55,7 @@ public final class FederatedPrograms {
         Programs.decorrelate(),
         Programs.measure(DefaultRelMetadataProvider.INSTANCE),
         Programs.trim(),
-        FederatedPrograms::normalizePhase,
-        FederatedPrograms::place,
+        FederatedPrograms::normalizeAndPlace,
         Programs.calc(DefaultRelMetadataProvider.INSTANCE));
   }
 
@@ -70,13 +69,25 @@ public final class FederatedPrograms {
    * The normalisation phase. Statements that read more than {@link #MAX_REORDERED_JOIN_INPUTS}
    * tables keep their written join order.
    */
-  private static RelNode normalizePhase(RelOptPlanner planner, RelNode rel,
+  private static RelNode normalizeAndPlace(RelOptPlanner planner, RelNode rel,
       RelTraitSet requiredOutputTraits, List<RelOptMaterialization> materializations,
       List<RelOptLattice> lattices) {
+    if (WholeStatementPushdown.readsOneBackend(rel)) {
+      // The backend orders its own joins: no join ordering, and no cost-based search unless
+      // part of the statement cannot be written in the backend's SQL.
+      RelNode light = Programs.of(normalizeWithoutOrdering(), true,
+          DefaultRelMetadataProvider.INSTANCE)
+          .run(planner, rel, requiredOutputTraits, materializations, lattices);
+      RelNode whole = WholeStatementPushdown.tryPush(light, requiredOutputTraits);
+      if (whole != null) {
+        return whole;
+      }
+    }
     boolean order = RelOptUtil.findAllTables(rel).size() <= MAX_REORDERED_JOIN_INPUTS;
     HepProgram program = order ? normalize() : normalizeWithoutOrdering();
-    return Programs.of(program, true, DefaultRelMetadataProvider.INSTANCE)
+    RelNode normalized = Programs.of(program, true, DefaultRelMetadataProvider.INSTANCE)
         .run(planner, rel, requiredOutputTraits, materializations, lattices);
+    return place(planner, normalized, requiredOutputTraits, materializations, lattices);
   }
 
   /** Normalisation without join reordering: joins keep the order the statement wrote. */
@@ -113,10 +124,6 @@ public final class FederatedPrograms {
   private static RelNode place(RelOptPlanner planner, RelNode rel,
       RelTraitSet requiredOutputTraits, List<RelOptMaterialization> materializations,
       List<RelOptLattice> lattices) {
-    RelNode whole = WholeStatementPushdown.tryPush(rel, requiredOutputTraits);
-    if (whole != null) {
-      return whole;
-    }
     materializations.forEach(planner::addMaterialization);
     lattices.forEach(planner::addLattice);
     planner.setRoot(rel);

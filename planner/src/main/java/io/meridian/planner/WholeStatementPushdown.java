@@ -50,6 +50,13 @@ final class WholeStatementPushdown {
   private WholeStatementPushdown() {
   }
 
+  /** Whether every table the statement reads lives in one backend (one JDBC catalog). */
+  static boolean readsOneBackend(RelNode rel) {
+    Set<Convention> places = new HashSet<>();
+    collectScanConventions(rel, places);
+    return places.size() == 1 && places.iterator().next() instanceof BackendConvention;
+  }
+
   /** Returns the whole statement as one backend fragment, or null when it cannot be. */
   static @Nullable RelNode tryPush(RelNode rel, RelTraitSet requiredOutputTraits) {
     Set<Convention> places = new HashSet<>();

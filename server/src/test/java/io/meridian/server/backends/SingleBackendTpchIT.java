@@ -52,7 +52,6 @@ class SingleBackendTpchIT {
    * when one of these starts working, so that the list stays exact.
    */
   static final Map<String, String> SQL_GAPS = Map.ofEntries(
-      gap("CLICKHOUSE q2", "nested join: Calcite's ClickHouse wrapping of the right join fails"),
       gap("CLICKHOUSE q8", "nested join: Calcite's ClickHouse wrapping of the right join fails"),
       gap("CLICKHOUSE q14", "CASE mixing Decimal and a Float64 literal becomes a Variant"),
       gap("CLICKHOUSE q22", "CAST(SUBSTRING(..) AS String) rendering"));
