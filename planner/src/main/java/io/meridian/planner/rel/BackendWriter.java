@@ -36,32 +36,17 @@ public final class BackendWriter {
    */
   public static long insert(DataSource dataSource, String sql, Enumerable<Object[]> rows,
       String[] types) {
-    long count = 0;
+    long[] progress = new long[2];
     try (Connection connection = dataSource.getConnection()) {
       if (!connection.getMetaData().supportsTransactions()) {
         return insertWithoutTransaction(connection, sql, rows, types);
       }
       boolean autoCommit = connection.getAutoCommit();
       connection.setAutoCommit(false);
-      try (PreparedStatement ps = connection.prepareStatement(sql);
-           Enumerator<Object[]> e = rows.enumerator()) {
-        int pending = 0;
-        while (e.moveNext()) {
-          Object[] row = e.current();
-          for (int i = 0; i < row.length; i++) {
-            ps.setObject(i + 1, toJdbc(row[i], types[i]));
-          }
-          ps.addBatch();
-          count++;
-          if (++pending == BATCH) {
-            ps.executeBatch();
-            pending = 0;
-          }
-        }
-        if (pending > 0) {
-          ps.executeBatch();
-        }
+      try (PreparedStatement ps = connection.prepareStatement(sql)) {
+        long count = writeBatches(ps, rows, types, BATCH, progress);
         connection.commit();
+        return count;
       } catch (SQLException | RuntimeException ex) {
         connection.rollback();
         throw ex;
@@ -69,10 +54,9 @@ public final class BackendWriter {
         connection.setAutoCommit(autoCommit);
       }
     } catch (SQLException ex) {
-      throw new IllegalStateException("insert failed after " + count
+      throw new IllegalStateException("insert failed after " + progress[0]
           + " rows, nothing was written: " + ex.getMessage(), ex);
     }
-    return count;
   }
 
   /**
@@ -81,10 +65,23 @@ public final class BackendWriter {
    */
   private static long insertWithoutTransaction(Connection connection, String sql,
       Enumerable<Object[]> rows, String[] types) {
-    long written = 0;
-    long count = 0;
-    try (PreparedStatement ps = connection.prepareStatement(sql);
-         Enumerator<Object[]> e = rows.enumerator()) {
+    long[] progress = new long[2];
+    try (PreparedStatement ps = connection.prepareStatement(sql)) {
+      return writeBatches(ps, rows, types, NON_TRANSACTIONAL_BATCH, progress);
+    } catch (SQLException | RuntimeException ex) {
+      throw new IllegalStateException("insert failed after " + progress[0] + " rows; the "
+          + "backend has no transactions and keeps the first " + progress[1] + " rows: "
+          + ex.getMessage(), ex);
+    }
+  }
+
+  /**
+   * Binds and sends every row in batches; {@code progress} holds the rows bound so far and the
+   * rows of the batches sent so far, for the failure message.
+   */
+  private static long writeBatches(PreparedStatement ps, Enumerable<Object[]> rows,
+      String[] types, int batchSize, long[] progress) throws SQLException {
+    try (Enumerator<Object[]> e = rows.enumerator()) {
       int pending = 0;
       while (e.moveNext()) {
         Object[] row = e.current();
@@ -92,21 +89,17 @@ public final class BackendWriter {
           ps.setObject(i + 1, toJdbc(row[i], types[i]));
         }
         ps.addBatch();
-        count++;
-        if (++pending == NON_TRANSACTIONAL_BATCH) {
+        progress[0]++;
+        if (++pending == batchSize) {
           ps.executeBatch();
-          written = count;
+          progress[1] = progress[0];
           pending = 0;
         }
       }
       if (pending > 0) {
         ps.executeBatch();
       }
-      return count;
-    } catch (SQLException | RuntimeException ex) {
-      throw new IllegalStateException("insert failed after " + count + " rows; the backend "
-          + "has no transactions and keeps the first " + written + " rows: " + ex.getMessage(),
-          ex);
+      return progress[0];
     }
   }
 
