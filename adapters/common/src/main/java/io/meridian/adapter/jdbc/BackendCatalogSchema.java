@@ -162,21 +162,7 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
       return names(pattern.pattern);
     }
 
-    /** Schema names by pattern: Calcite asks for them on every case-insensitive lookup. */
-    private final com.google.common.cache.Cache<String, Set<String>> names =
-        com.google.common.cache.CacheBuilder.newBuilder().expireAfterWrite(metadataExpiry)
-            .maximumSize(1000).build();
-
     private Set<String> names(String pattern) {
-      Set<String> cached = names.getIfPresent(pattern);
-      if (cached == null) {
-        cached = load(pattern);
-        names.put(pattern, cached);
-      }
-      return cached;
-    }
-
-    private Set<String> load(String pattern) {
       ImmutableSet.Builder<String> builder = ImmutableSet.builder();
       try (Connection connection = dataSource.getConnection();
            ResultSet rs = connection.getMetaData().getSchemas(jdbcCatalog, pattern)) {

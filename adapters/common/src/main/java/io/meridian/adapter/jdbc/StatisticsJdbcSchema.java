@@ -39,18 +39,8 @@ final class StatisticsJdbcSchema extends JdbcSchema {
             : new Named<>(named.name(), wrap(named.entity()));
       }
 
-      /** Table names by pattern: Calcite asks for them on every case-insensitive lookup. */
-      private final com.google.common.cache.Cache<String, Set<String>> names =
-          com.google.common.cache.CacheBuilder.newBuilder()
-              .expireAfterWrite(metadataExpiry).maximumSize(1000).build();
-
       @Override public Set<String> getNames(LikePattern pattern) {
-        Set<String> cached = names.getIfPresent(pattern.pattern);
-        if (cached == null) {
-          cached = com.google.common.collect.ImmutableSet.copyOf(plain.getNames(pattern));
-          names.put(pattern.pattern, cached);
-        }
-        return cached;
+        return plain.getNames(pattern);
       }
 
       private @Nullable Table wrap(@Nullable Table table) {
