@@ -17,6 +17,7 @@ import org.apache.calcite.rel.rules.JoinPushThroughJoinRule;
 import org.apache.calcite.plan.RelOptRule;
 import org.apache.calcite.tools.Program;
 import org.apache.calcite.tools.Programs;
+import io.meridian.adapter.jdbc.BackendConvention;
 import io.meridian.planner.rules.FilterPullCommonFactorsRule;
 import io.meridian.planner.rules.JoinRightNestedToLeftDeepRule;
 
@@ -72,13 +73,14 @@ public final class FederatedPrograms {
   private static RelNode normalizeAndPlace(RelOptPlanner planner, RelNode rel,
       RelTraitSet requiredOutputTraits, List<RelOptMaterialization> materializations,
       List<RelOptLattice> lattices) {
-    if (WholeStatementPushdown.readsOneBackend(rel)) {
+    BackendConvention backend = WholeStatementPushdown.singleBackend(rel);
+    if (backend != null) {
       // The backend orders its own joins: no join ordering, and no cost-based search unless
       // part of the statement cannot be written in the backend's SQL.
       RelNode light = Programs.of(normalizeWithoutOrdering(), true,
           DefaultRelMetadataProvider.INSTANCE)
           .run(planner, rel, requiredOutputTraits, materializations, lattices);
-      RelNode whole = WholeStatementPushdown.tryPush(light, requiredOutputTraits);
+      RelNode whole = WholeStatementPushdown.tryPush(light, backend, requiredOutputTraits);
       if (whole != null) {
         return whole;
       }

@@ -50,21 +50,23 @@ final class WholeStatementPushdown {
   private WholeStatementPushdown() {
   }
 
-  /** Whether every table the statement reads lives in one backend (one JDBC catalog). */
-  static boolean readsOneBackend(RelNode rel) {
+  /**
+   * Returns the backend that holds every table the statement reads, or null when the
+   * statement reads more than one catalog (or none).
+   */
+  static @Nullable BackendConvention singleBackend(RelNode rel) {
     Set<Convention> places = new HashSet<>();
     collectScanConventions(rel, places);
-    return places.size() == 1 && places.iterator().next() instanceof BackendConvention;
+    return places.size() == 1 && places.iterator().next() instanceof BackendConvention
+        ? (BackendConvention) places.iterator().next() : null;
   }
 
-  /** Returns the whole statement as one backend fragment, or null when it cannot be. */
-  static @Nullable RelNode tryPush(RelNode rel, RelTraitSet requiredOutputTraits) {
-    Set<Convention> places = new HashSet<>();
-    collectScanConventions(rel, places);
-    if (places.size() != 1 || !(places.iterator().next() instanceof BackendConvention)) {
-      return null;
-    }
-    BackendConvention convention = (BackendConvention) places.iterator().next();
+  /**
+   * Returns the whole statement as one fragment of {@code convention}, the backend holding all
+   * its tables ({@link #singleBackend}), or null when it cannot be.
+   */
+  static @Nullable RelNode tryPush(RelNode rel, BackendConvention convention,
+      RelTraitSet requiredOutputTraits) {
     List<RelOptRule> rules = new ArrayList<>();
     for (RelOptRule rule : convention.rules()) {
       // Only conversions into the backend; the rules that leave it (to the JVM) are the

@@ -161,49 +161,45 @@ final class MeridianMeta extends JdbcMeta {
   @Override public ExecuteResult prepareAndExecute(StatementHandle h, String sql,
       long maxRowCount, int maxRowsInFirstFrame, PrepareCallback callback)
       throws NoSuchStatementException {
-    BackendTransaction transaction = transactions.get(h.connectionId);
-    try (BackendTransaction.Scope scope = BackendTransaction.enter(transaction)) {
-      return super.prepareAndExecute(h, sql, maxRowCount, maxRowsInFirstFrame, callback);
-    } catch (RuntimeException | AssertionError | StackOverflowError e) {
-      throw failed(transaction, e);
-    }
+    return inTransaction(h,
+        () -> super.prepareAndExecute(h, sql, maxRowCount, maxRowsInFirstFrame, callback));
   }
 
   @Override public ExecuteResult execute(StatementHandle h, List<TypedValue> parameterValues,
       int maxRowsInFirstFrame) throws NoSuchStatementException {
-    BackendTransaction transaction = transactions.get(h.connectionId);
-    try (BackendTransaction.Scope scope = BackendTransaction.enter(transaction)) {
-      return super.execute(h, parameterValues, maxRowsInFirstFrame);
-    } catch (RuntimeException | AssertionError | StackOverflowError e) {
-      throw failed(transaction, e);
-    }
+    return inTransaction(h, () -> super.execute(h, parameterValues, maxRowsInFirstFrame));
   }
 
   @Override public Frame fetch(StatementHandle h, long offset, int fetchMaxRowCount)
       throws NoSuchStatementException, MissingResultsException {
-    BackendTransaction transaction = transactions.get(h.connectionId);
-    try (BackendTransaction.Scope scope = BackendTransaction.enter(transaction)) {
-      return super.fetch(h, offset, fetchMaxRowCount);
-    } catch (RuntimeException | AssertionError | StackOverflowError e) {
-      throw failed(transaction, e);
-    }
+    return this.<Frame, NoSuchStatementException, MissingResultsException>inTransaction(h,
+        () -> super.fetch(h, offset, fetchMaxRowCount));
   }
 
   @Override public ExecuteBatchResult prepareAndExecuteBatch(StatementHandle h,
       List<String> sqlCommands) throws NoSuchStatementException {
-    BackendTransaction transaction = transactions.get(h.connectionId);
-    try (BackendTransaction.Scope scope = BackendTransaction.enter(transaction)) {
-      return super.prepareAndExecuteBatch(h, sqlCommands);
-    } catch (RuntimeException | AssertionError | StackOverflowError e) {
-      throw failed(transaction, e);
-    }
+    return inTransaction(h, () -> super.prepareAndExecuteBatch(h, sqlCommands));
   }
 
   @Override public ExecuteBatchResult executeBatch(StatementHandle h,
       List<List<TypedValue>> parameterValues) throws NoSuchStatementException {
+    return inTransaction(h, () -> super.executeBatch(h, parameterValues));
+  }
+
+  /** A statement's work, which may throw the checked exceptions of the {@code Meta} call. */
+  private interface StatementCall<T, E1 extends Exception, E2 extends Exception> {
+    T run() throws E1, E2;
+  }
+
+  /**
+   * Runs a statement's work with its connection's transaction (if any) current, and reports a
+   * failure through {@link ErrorTranslator}, rolling that transaction back.
+   */
+  private <T, E1 extends Exception, E2 extends Exception> T inTransaction(StatementHandle h,
+      StatementCall<T, E1, E2> call) throws E1, E2 {
     BackendTransaction transaction = transactions.get(h.connectionId);
     try (BackendTransaction.Scope scope = BackendTransaction.enter(transaction)) {
-      return super.executeBatch(h, parameterValues);
+      return call.run();
     } catch (RuntimeException | AssertionError | StackOverflowError e) {
       throw failed(transaction, e);
     }

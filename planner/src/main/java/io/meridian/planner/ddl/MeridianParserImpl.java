@@ -18,8 +18,6 @@ import org.apache.calcite.sql.parser.babel.SqlBabelParserImpl;
 import org.apache.calcite.util.SourceStringReader;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-import com.google.common.base.Strings;
-
 import java.io.Reader;
 import java.io.StringReader;
 import java.util.ArrayList;
@@ -225,7 +223,7 @@ public class MeridianParserImpl extends SqlBabelParserImpl {
     if (at >= 0 && b.substring(at, start).indexOf('\n') < 0) {
       b.replace(at, start, keyword);
     } else {
-      b.insert(start, Strings.padEnd(keyword, keyword.length(), ' '));
+      b.insert(start, keyword);
     }
     return b.append(sql, start, sql.length()).toString();
   }

@@ -5,7 +5,6 @@ import io.meridian.cost.EngineCoefficients;
 import org.apache.calcite.adapter.enumerable.EnumerableRelImplementor;
 import org.apache.calcite.adapter.java.JavaTypeFactory;
 import org.apache.calcite.adapter.jdbc.JdbcConvention;
-import org.apache.calcite.adapter.jdbc.JdbcImplementor;
 import org.apache.calcite.adapter.jdbc.JdbcToEnumerableConverter;
 import org.apache.calcite.linq4j.tree.BlockStatement;
 import org.apache.calcite.linq4j.tree.ConstantExpression;
@@ -21,6 +20,7 @@ import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.Join;
 import org.apache.calcite.rel.core.JoinRelType;
 import org.apache.calcite.rel.metadata.RelMetadataQuery;
+import org.apache.calcite.runtime.Hook;
 import org.apache.calcite.sql.SqlDialect;
 import org.apache.calcite.sql.util.SqlString;
 
@@ -52,21 +52,21 @@ public final class BackendToEnumerableConverter extends JdbcToEnumerableConverte
    * {@link BackendSqlImplementor} where it differs from Calcite's (semi- and anti-joins).
    */
   @Override public Result implement(EnumerableRelImplementor implementor, Prefer pref) {
-    Result result = readValues(super.implement(implementor, pref));
-    if (!containsSemiOrAntiJoin(getInput())) {
-      if (LOG.isDebugEnabled()) {
-        SqlDialect dialect = ((JdbcConvention) getInput().getConvention()).dialect;
-        LOG.debug("SQL for {}: {}", getInput().getConvention(), new JdbcImplementor(dialect,
-            (JavaTypeFactory) getCluster().getTypeFactory()).visitRoot(getInput())
-            .asStatement().toSqlString(dialect).getSql());
-      }
+    // Calcite's code generation announces the SQL it writes; keep it rather than writing it
+    // again.
+    String[] calcite = new String[1];
+    Result generated;
+    try (Hook.Closeable ignored = Hook.QUERY_PLAN.addThread((String sql) -> calcite[0] = sql)) {
+      generated = super.implement(implementor, pref);
+    }
+    Result result = readValues(generated);
+    if (calcite[0] == null || !containsSemiOrAntiJoin(getInput())) {
+      LOG.debug("SQL for {}: {}", getInput().getConvention(), calcite[0]);
       return result;
     }
     SqlDialect dialect = ((JdbcConvention) getInput().getConvention()).dialect;
-    JavaTypeFactory typeFactory = (JavaTypeFactory) getCluster().getTypeFactory();
-    String calcite = new JdbcImplementor(dialect, typeFactory).visitRoot(getInput())
-        .asStatement().toSqlString(dialect).getSql();
-    SqlString ours = new BackendSqlImplementor(dialect, typeFactory).visitRoot(getInput())
+    SqlString ours = new BackendSqlImplementor(dialect,
+        (JavaTypeFactory) getCluster().getTypeFactory()).visitRoot(getInput())
         .asStatement().toSqlString(dialect);
     if (ours.getDynamicParameters() != null && !ours.getDynamicParameters().isEmpty()) {
       // Correlated parameters are bound by position; keep Calcite's statement.
@@ -76,11 +76,12 @@ public final class BackendToEnumerableConverter extends JdbcToEnumerableConverte
     LOG.debug("SQL for {}: {}", getInput().getConvention(), sql);
     BlockStatement block = (BlockStatement) result.block.accept(new Shuttle() {
       @Override public ConstantExpression visit(ConstantExpression constant) {
-        return calcite.equals(constant.value) ? Expressions.constant(sql) : constant;
+        return calcite[0].equals(constant.value) ? Expressions.constant(sql) : constant;
       }
     });
     return new Result(block, result.physType, result.format);
   }
+
 
   /**
    * Replaces {@code resultSet.getObject(i)} of binary columns by {@link BackendValues#bytes}

@@ -110,11 +110,9 @@ public final class TableStatisticsCache {
   private List<ImmutableBitSet> primaryKey(DatabaseMetaData md, String schema, String table)
       throws SQLException {
     Map<String, Integer> ordinal = new HashMap<>();
-    try (ResultSet rs = md.getColumns(jdbcCatalog, schema, table, null)) {
-      int i = 0;
-      while (rs.next()) {
-        ordinal.put(rs.getString("COLUMN_NAME"), i++);
-      }
+    List<ColumnInfo> columns = columns(schema, table);
+    for (int i = 0; i < columns.size(); i++) {
+      ordinal.put(columns.get(i).name(), i);
     }
     List<Integer> key = new ArrayList<>();
     try (ResultSet rs = md.getPrimaryKeys(jdbcCatalog, schema, table)) {
