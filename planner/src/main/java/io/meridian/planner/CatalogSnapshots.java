@@ -8,19 +8,43 @@ import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * Keeps each connection's view of the catalogs current. Calcite's connection-level schema
- * objects snapshot the names of a catalog's schemas and tables on first use; when DDL (through
- * any connection) has changed a catalog since, the snapshot is dropped before the next
- * statement is prepared.
+ * Keeps each connection's view of the catalogs current. A connection's schema objects remember
+ * the names of a catalog's schemas and tables from first use (listing them is a metadata round
+ * trip to the backend); the remembered names are dropped before the next statement is prepared
+ * when
+ * <ul>
+ *   <li>DDL through Meridian (any connection) has changed the catalog since;
+ *   <li>they are older than {@link #MAX_AGE_MILLIS} (a table dropped directly in the backend
+ *   disappears within that time);
+ *   <li>a statement names a schema or table they do not hold ({@link #refreshAll}: a table
+ *   created directly in the backend is visible to the very next statement).
+ * </ul>
  */
 final class CatalogSnapshots {
-  /** The catalog generation each connection's schema object was last refreshed at. */
-  private static final Map<CalciteSchema, Long> SEEN = new WeakHashMap<>();
+  /** How long a connection trusts its list of a catalog's names without asking again. */
+  static final long MAX_AGE_MILLIS = 10_000;
+
+  /** What each connection-level catalog schema was last refreshed at. */
+  private static final Map<CalciteSchema, Seen> SEEN = new WeakHashMap<>();
+
+  private record Seen(long generation, long atMillis) {
+  }
 
   private CatalogSnapshots() {
   }
 
+  /** Drops the out-of-date name lists of the catalogs under {@code root}. */
   static void refresh(CalciteSchema root) {
+    refresh(root, false);
+  }
+
+  /** Drops every name list under {@code root}: a statement named something not in them. */
+  static void refreshAll(CalciteSchema root) {
+    refresh(root, true);
+  }
+
+  private static void refresh(CalciteSchema root, boolean force) {
+    long now = System.currentTimeMillis();
     for (CalciteSchema catalog : root.getSubSchemaMap().values()) {
       BackendCatalogSchema backend = catalog.schema instanceof org.apache.calcite.schema.Wrapper w
           ? w.unwrap(BackendCatalogSchema.class) : null;
@@ -28,14 +52,18 @@ final class CatalogSnapshots {
         continue;
       }
       long generation = backend.generation();
-      Long seen;
+      Seen seen;
       synchronized (SEEN) {
-        seen = SEEN.put(catalog, generation);
+        seen = SEEN.get(catalog);
+        boolean stale = seen == null || force || seen.generation() != generation
+            || now - seen.atMillis() > MAX_AGE_MILLIS;
+        if (!stale) {
+          continue;
+        }
+        SEEN.put(catalog, new Seen(generation, now));
       }
-      if (seen != null && seen != generation) {
-        catalog.setCache(false);
-        catalog.setCache(true);
-      }
+      catalog.setCache(false);
+      catalog.setCache(true);
     }
   }
 }

@@ -15,6 +15,16 @@ import org.apache.calcite.plan.RelOptRule;
 import org.apache.calcite.prepare.CalciteCatalogReader;
 import org.apache.calcite.prepare.CalcitePrepareImpl;
 import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.plan.RelOptCluster;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.RelRoot;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.sql.SqlExplain;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.validate.SqlValidator;
+import io.meridian.planner.rel.BackendStatement;
+import io.meridian.planner.rel.BackendToEnumerableConverter;
 import org.apache.calcite.tools.Program;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -33,8 +43,33 @@ public class MeridianPrepare extends CalcitePrepareImpl {
   @Override public <T> CalciteSignature<T> prepareSql(
       org.apache.calcite.jdbc.CalcitePrepare.Context context, Query<T> query, Type elementType,
       long maxRowCount) {
-    CatalogSnapshots.refresh(context.getRootSchema());
-    return super.prepareSql(new SessionContext(context), query, elementType, maxRowCount);
+    SessionContext session = new SessionContext(context);
+    CatalogSnapshots.refresh(session.getRootSchema());
+    try {
+      return super.prepareSql(session, query, elementType, maxRowCount);
+    } catch (RuntimeException e) {
+      if (!namesUnknownObject(e)) {
+        throw e;
+      }
+      // The connection's list of tables may predate a table created directly in the backend:
+      // list again and retry once. (Validation failed, so nothing was executed.)
+      CatalogSnapshots.refreshAll(session.getRootSchema());
+      return super.prepareSql(session, query, elementType, maxRowCount);
+    }
+  }
+
+  /** Whether validation failed because a table or schema was not found. */
+  private static boolean namesUnknownObject(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof org.apache.calcite.sql.validate.SqlValidatorException) {
+        String message = String.valueOf(t.getMessage());
+        return message.startsWith("Object '") || message.startsWith("Table '");
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
   }
 
   @Override protected org.apache.calcite.sql2rel.SqlRexConvertletTable createConvertletTable() {
@@ -73,9 +108,49 @@ public class MeridianPrepare extends CalcitePrepareImpl {
         ? EnumerableRel.Prefer.ARRAY : EnumerableRel.Prefer.CUSTOM;
     Convention resultConvention = enableBindable ? BindableConvention.INSTANCE
         : EnumerableConvention.INSTANCE;
+    RelOptCluster cluster = createCluster(planner, new RexBuilder(typeFactory));
     return new CalcitePreparingStmt(this, context, catalogReader, typeFactory,
-        context.getRootSchema(), prefer, createCluster(planner, new RexBuilder(typeFactory)),
-        resultConvention, createConvertletTable()) {
+        context.getRootSchema(), prefer, cluster, resultConvention, createConvertletTable()) {
+      /**
+       * A query whose tables are all in one backend goes there as written
+       * ({@link StatementTranslator}); any other statement is planned.
+       */
+      @Override public PreparedResult prepareSql(SqlNode sqlQuery, SqlNode sqlNodeOriginal,
+          Class<?> runtimeContextClass, SqlValidator validator, boolean needsValidation) {
+        SqlExplain explain = sqlQuery.getKind() == SqlKind.EXPLAIN ? (SqlExplain) sqlQuery : null;
+        SqlNode query = explain != null ? explain.getExplicandum() : sqlQuery;
+        if (!query.getKind().belongsTo(SqlKind.QUERY)
+            || explain != null && explain.getDepth() != SqlExplain.Depth.PHYSICAL) {
+          return super.prepareSql(sqlQuery, sqlNodeOriginal, runtimeContextClass, validator,
+              needsValidation);
+        }
+        init(runtimeContextClass);
+        SqlNode validated = needsValidation ? validator.validate(query) : query;
+        StatementTranslator.Translation translation =
+            StatementTranslator.translate(validated, validator, context.getRootSchema());
+        if (translation == null) {
+          if (explain != null) {
+            explain.setOperand(0, validated);
+          }
+          return super.prepareSql(explain != null ? explain : validated, sqlNodeOriginal,
+              runtimeContextClass, validator, false);
+        }
+        RelDataType resultType = validator.getValidatedNodeType(validated);
+        fieldOrigins = validator.getFieldOrigins(validated);
+        parameterRowType = validator.getParameterRowType(validated);
+        RelNode leaf = new BackendStatement(cluster,
+            cluster.traitSetOf(translation.catalog().convention()), resultType,
+            translation.statement());
+        RelNode top = new BackendToEnumerableConverter(cluster,
+            cluster.traitSetOf(EnumerableConvention.INSTANCE), leaf);
+        RelRoot root = RelRoot.of(top, resultType, SqlKind.SELECT);
+        if (explain != null) {
+          return createPreparedExplanation(null, parameterRowType, root, explain.getFormat(),
+              explain.getDetailLevel());
+        }
+        return implement(root.withKind(sqlNodeOriginal.getKind()));
+      }
+
       @Override protected Program getProgram() {
         return FederatedPrograms.federated();
       }

@@ -40,8 +40,15 @@ final class SessionContext implements CalcitePrepare.Context {
     return delegate.getTypeFactory();
   }
 
+  /**
+   * Returns the connection's own root schema, not the per-statement snapshot Calcite makes of
+   * it: a snapshot lists every schema and table of each catalog it touches again (a metadata
+   * round trip to the backend per name level, about half of a simple statement's planning
+   * time). The connection's schema caches those lists; {@link CatalogSnapshots} keeps them
+   * current.
+   */
   @Override public CalciteSchema getRootSchema() {
-    return delegate.getRootSchema();
+    return delegate.getMutableRootSchema();
   }
 
   @Override public CalciteSchema getMutableRootSchema() {

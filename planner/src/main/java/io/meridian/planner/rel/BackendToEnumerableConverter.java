@@ -52,14 +52,16 @@ public final class BackendToEnumerableConverter extends JdbcToEnumerableConverte
    * {@link BackendSqlImplementor} where it differs from Calcite's (semi- and anti-joins).
    */
   @Override public Result implement(EnumerableRelImplementor implementor, Prefer pref) {
+    if (getInput() instanceof BackendStatement) {
+      return implementStatement(implementor, pref, (BackendStatement) getInput());
+    }
     // Calcite's code generation announces the SQL it writes; keep it rather than writing it
     // again.
     String[] calcite = new String[1];
-    Result generated;
-    try (Hook.Closeable ignored = Hook.QUERY_PLAN.addThread((String sql) -> calcite[0] = sql)) {
-      generated = super.implement(implementor, pref);
+    Result result;
+    try (Hook.Closeable ignored = Hook.QUERY_PLAN.addThread((String s) -> calcite[0] = s)) {
+      result = readValues(super.implement(implementor, pref));
     }
-    Result result = readValues(generated);
     if (calcite[0] == null || !containsSemiOrAntiJoin(getInput())) {
       LOG.debug("SQL for {}: {}", getInput().getConvention(), calcite[0]);
       return result;
@@ -72,16 +74,41 @@ public final class BackendToEnumerableConverter extends JdbcToEnumerableConverte
       // Correlated parameters are bound by position; keep Calcite's statement.
       return result;
     }
-    String sql = ours.getSql();
-    LOG.debug("SQL for {}: {}", getInput().getConvention(), sql);
+    LOG.debug("SQL for {}: {}", getInput().getConvention(), ours.getSql());
+    return withSql(result, calcite[0], ours.getSql());
+  }
+
+  /**
+   * Runs a statement as the user wrote it (in the backend's dialect). Calcite generates the
+   * code that reads a result of this row type for a stand-in, an empty VALUES of the same row
+   * type, whose SQL is then replaced by the statement's.
+   */
+  private Result implementStatement(EnumerableRelImplementor implementor, Prefer pref,
+      BackendStatement statement) {
+    RelNode standIn = new BackendStatement.StandIn(getCluster(), statement.getTraitSet(),
+        getRowType());
+    String[] standInSql = new String[1];
+    Result result;
+    try (Hook.Closeable ignored = Hook.QUERY_PLAN.addThread((String s) -> standInSql[0] = s)) {
+      result = new BackendToEnumerableConverter(getCluster(), getTraitSet(), standIn)
+          .implement(implementor, pref);
+    }
+    if (standInSql[0] == null) {
+      throw new IllegalStateException("no SQL generated for " + standIn);
+    }
+    LOG.debug("SQL for {}: {}", statement.getConvention(), statement.sql());
+    return withSql(result, standInSql[0], statement.sql());
+  }
+
+  /** Returns the generated code with the SQL statement it sends replaced. */
+  private static Result withSql(Result result, String generated, String sql) {
     BlockStatement block = (BlockStatement) result.block.accept(new Shuttle() {
       @Override public ConstantExpression visit(ConstantExpression constant) {
-        return calcite[0].equals(constant.value) ? Expressions.constant(sql) : constant;
+        return generated.equals(constant.value) ? Expressions.constant(sql) : constant;
       }
     });
     return new Result(block, result.physType, result.format);
   }
-
 
   /**
    * Replaces {@code resultSet.getObject(i)} of binary columns by {@link BackendValues#bytes}

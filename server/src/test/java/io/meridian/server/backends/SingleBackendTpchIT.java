@@ -43,8 +43,6 @@ class SingleBackendTpchIT {
    * fails when one of these starts running as one statement, so that the list stays exact.
    */
   static final Map<String, String> PLAN_GAPS = Map.ofEntries(
-      gap("POSTGRES q17", "semi-join with a non-equi condition made in Volcano is not pushed"),
-      gap("DUCKDB q17", "semi-join with a non-equi condition made in Volcano is not pushed"),
       gap("CLICKHOUSE q17", "semi-join with a non-equi condition made in Volcano is not pushed"));
 
   /**
@@ -52,8 +50,6 @@ class SingleBackendTpchIT {
    * when one of these starts working, so that the list stays exact.
    */
   static final Map<String, String> SQL_GAPS = Map.ofEntries(
-      gap("CLICKHOUSE q8", "nested join: Calcite's ClickHouse wrapping of the right join fails"),
-      gap("CLICKHOUSE q14", "CASE mixing Decimal and a Float64 literal becomes a Variant"),
       gap("CLICKHOUSE q22", "CAST(SUBSTRING(..) AS String) rendering"));
 
   private static Map.Entry<String, String> gap(String key, String reason) {
