@@ -11,7 +11,7 @@ import org.apache.calcite.plan.hep.HepMatchOrder;
 import org.apache.calcite.plan.hep.HepProgram;
 import org.apache.calcite.plan.hep.HepProgramBuilder;
 import org.apache.calcite.rel.RelNode;
-import org.apache.calcite.rel.metadata.DefaultRelMetadataProvider;
+import io.meridian.planner.metadata.MeridianMetadata;
 import org.apache.calcite.rel.rules.CoreRules;
 import org.apache.calcite.rel.rules.JoinPushThroughJoinRule;
 import org.apache.calcite.plan.RelOptRule;
@@ -52,12 +52,12 @@ public final class FederatedPrograms {
   /** Returns the whole program. */
   public static Program federated() {
     return Programs.sequence(
-        Programs.subQuery(DefaultRelMetadataProvider.INSTANCE),
+        Programs.subQuery(MeridianMetadata.PROVIDER),
         Programs.decorrelate(),
-        Programs.measure(DefaultRelMetadataProvider.INSTANCE),
+        Programs.measure(MeridianMetadata.PROVIDER),
         Programs.trim(),
         FederatedPrograms::normalizeAndPlace,
-        Programs.calc(DefaultRelMetadataProvider.INSTANCE));
+        Programs.calc(MeridianMetadata.PROVIDER));
   }
 
   /**
@@ -78,7 +78,7 @@ public final class FederatedPrograms {
       // The backend orders its own joins: no join ordering, and no cost-based search unless
       // part of the statement cannot be written in the backend's SQL.
       RelNode light = Programs.of(normalizeWithoutOrdering(), true,
-          DefaultRelMetadataProvider.INSTANCE)
+          MeridianMetadata.PROVIDER)
           .run(planner, rel, requiredOutputTraits, materializations, lattices);
       RelNode whole = WholeStatementPushdown.tryPush(light, backend, requiredOutputTraits);
       if (whole != null) {
@@ -87,7 +87,7 @@ public final class FederatedPrograms {
     }
     boolean order = RelOptUtil.findAllTables(rel).size() <= MAX_REORDERED_JOIN_INPUTS;
     HepProgram program = order ? normalize() : normalizeWithoutOrdering();
-    RelNode normalized = Programs.of(program, true, DefaultRelMetadataProvider.INSTANCE)
+    RelNode normalized = Programs.of(program, true, MeridianMetadata.PROVIDER)
         .run(planner, rel, requiredOutputTraits, materializations, lattices);
     return place(planner, normalized, requiredOutputTraits, materializations, lattices);
   }

@@ -76,6 +76,13 @@ public class MeridianPrepare extends CalcitePrepareImpl {
     return MeridianConvertletTable.INSTANCE;
   }
 
+  /** Clusters whose metadata includes the backends' column statistics. */
+  @Override protected RelOptCluster createCluster(RelOptPlanner planner, RexBuilder rexBuilder) {
+    RelOptCluster cluster = super.createCluster(planner, rexBuilder);
+    cluster.setMetadataProvider(io.meridian.planner.metadata.MeridianMetadata.PROVIDER);
+    return cluster;
+  }
+
   @Override protected RelOptPlanner createPlanner(
       org.apache.calcite.jdbc.CalcitePrepare.Context prepareContext,
       org.apache.calcite.plan.@Nullable Context externalContext, @Nullable RelOptCostFactory costFactory) {

@@ -80,7 +80,7 @@ final class StatementTranslator {
 
   /** Sub-query forms, which a backend without correlated sub-queries cannot be sent. */
   private static final Set<SqlKind> SUB_QUERIES = ImmutableSet.of(
-      SqlKind.EXISTS, SqlKind.SCALAR_QUERY, SqlKind.IN, SqlKind.NOT_IN);
+      SqlKind.EXISTS, SqlKind.SCALAR_QUERY);
 
   /** Functions (by name) every supported backend has, with the same meaning. */
   private static final Set<String> PORTABLE_FUNCTIONS = ImmutableSet.of(
@@ -128,8 +128,14 @@ final class StatementTranslator {
       LOG.debug("not translated as a whole: {}", refusal == null ? "no table" : refusal);
       return null;
     }
-    boolean subQueries = catalog.dialect().getDatabaseProduct()
-        != SqlDialect.DatabaseProduct.CLICKHOUSE;
+    SqlDialect.DatabaseProduct product = catalog.dialect().getDatabaseProduct();
+    if (product == SqlDialect.DatabaseProduct.POSTGRESQL && hasCorrelatedScalarQuery(validated)) {
+      // PostgreSQL runs a correlated scalar sub-query once per outer row (TPC-H q17: minutes);
+      // the plan-based path decorrelates it into a join.
+      LOG.debug("not translated as a whole: correlated scalar sub-query on PostgreSQL");
+      return null;
+    }
+    boolean subQueries = product != SqlDialect.DatabaseProduct.CLICKHOUSE;
     Rewriter rewriter = new Rewriter(subQueries);
     SqlNode statement = validated.accept(rewriter);
     if (rewriter.refusal != null || statement == null) {
@@ -137,6 +143,85 @@ final class StatementTranslator {
       return null;
     }
     return new Translation(catalog, statement);
+  }
+
+  /**
+   * Whether a scalar sub-query refers to a column of an enclosing query (its expanded column
+   * references are qualified by a table alias its own FROM clauses do not define).
+   */
+  private static boolean hasCorrelatedScalarQuery(SqlNode statement) {
+    boolean[] found = new boolean[1];
+    Set<SqlNode> semiJoins = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    statement.accept(new SqlBasicVisitor<Void>() {
+      @Override public Void visit(SqlCall call) {
+        switch (call.getKind()) {
+        case EXISTS:
+        case IN:
+        case NOT_IN:
+          // PostgreSQL runs these as semi- and anti-joins, correlated or not.
+          semiJoins.add(call.operand(call.operandCount() - 1));
+          break;
+        case SELECT:
+          if (call != statement && !semiJoins.contains(call)) {
+            found[0] |= refersOutside(call);
+          }
+          break;
+        default:
+          break;
+        }
+        return super.visit(call);
+      }
+    });
+    return found[0];
+  }
+
+  private static boolean refersOutside(SqlNode subQuery) {
+    Set<String> defined = new java.util.HashSet<>();
+    Set<SqlNode> tableNames = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    List<SqlIdentifier> references = new ArrayList<>();
+    subQuery.accept(new SqlBasicVisitor<Void>() {
+      @Override public Void visit(SqlCall call) {
+        if (call instanceof SqlSelect && ((SqlSelect) call).getFrom() != null) {
+          aliases(((SqlSelect) call).getFrom(), defined, tableNames);
+        }
+        return super.visit(call);
+      }
+
+      @Override public Void visit(SqlIdentifier id) {
+        if (id.names.size() >= 2) {
+          references.add(id);
+        }
+        return null;
+      }
+    });
+    for (SqlIdentifier id : references) {
+      if (!tableNames.contains(id) && !defined.contains(id.names.get(id.names.size() - 2))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void aliases(SqlNode from, Set<String> defined, Set<SqlNode> tableNames) {
+    switch (from.getKind()) {
+    case AS:
+      SqlCall as = (SqlCall) from;
+      defined.add(((SqlIdentifier) as.operand(1)).getSimple());
+      if (as.operand(0) instanceof SqlIdentifier) {
+        tableNames.add(as.operand(0));
+      }
+      break;
+    case IDENTIFIER:
+      defined.add(Util.last(((SqlIdentifier) from).names));
+      tableNames.add(from);
+      break;
+    case JOIN:
+      aliases(((SqlJoin) from).getLeft(), defined, tableNames);
+      aliases(((SqlJoin) from).getRight(), defined, tableNames);
+      break;
+    default:
+      break;
+    }
   }
 
   private void refuse(String why) {

@@ -96,9 +96,15 @@ final class SingleBackendFixture {
 
   /** Returns Meridian's plan of a statement ({@code EXPLAIN PLAN FOR}). */
   String explain(String sql) throws SQLException {
+    return explain(sql, false);
+  }
+
+  /** Returns Meridian's plan of a statement, with estimated row counts and costs if asked. */
+  String explain(String sql, boolean attributes) throws SQLException {
     try (Connection c = DriverManager.getConnection(server.jdbcUrl());
          Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + sql)) {
+         ResultSet rs = s.executeQuery("EXPLAIN PLAN "
+             + (attributes ? "INCLUDING ALL ATTRIBUTES " : "") + "FOR " + sql)) {
       rs.next();
       return rs.getString(1);
     }
@@ -111,6 +117,20 @@ final class SingleBackendFixture {
          ResultSet rs = s.executeQuery(sql)) {
       return Rows.read(rs);
     }
+  }
+
+  /**
+   * Returns the SQL of a plan that sends the statement as written (a single
+   * {@code BackendStatement}), or null when the plan's SQL was generated from the plan.
+   */
+  static String sqlSentAsWritten(String plan) {
+    int at = plan.indexOf("BackendStatement(sql=[");
+    if (at < 0) {
+      return null;
+    }
+    int start = at + "BackendStatement(sql=[".length();
+    int end = plan.lastIndexOf("])");
+    return plan.substring(start, end > start ? end : plan.length());
   }
 
   /**

@@ -56,6 +56,15 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
   public BackendCatalogSchema(String catalogName, CatalogDataSource dataSource,
       SqlDialect dialect, @Nullable String jdbcCatalog, Predicate<String> visibleSchema,
       RowCountSource rowCounts, Duration metadataExpiry, BackendDdl ddl) {
+    this(catalogName, dataSource, dialect, jdbcCatalog, visibleSchema, rowCounts,
+        ColumnStatisticsSource.NONE, metadataExpiry, ddl);
+  }
+
+  /** Creates the schema of a catalog whose backend keeps column statistics. */
+  public BackendCatalogSchema(String catalogName, CatalogDataSource dataSource,
+      SqlDialect dialect, @Nullable String jdbcCatalog, Predicate<String> visibleSchema,
+      RowCountSource rowCounts, ColumnStatisticsSource columnStatistics,
+      Duration metadataExpiry, BackendDdl ddl) {
     this.ddl = requireNonNull(ddl, "ddl");
     this.catalogName = requireNonNull(catalogName, "catalogName");
     this.dataSource = requireNonNull(dataSource, "dataSource");
@@ -65,7 +74,8 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
     this.convention = new BackendConvention(dialect, catalogExpression(catalogName), catalogName,
         dataSource);
     this.statistics =
-        new TableStatisticsCache(dataSource, jdbcCatalog, rowCounts, metadataExpiry);
+        new TableStatisticsCache(dataSource, jdbcCatalog, rowCounts, columnStatistics,
+            metadataExpiry);
     this.metadataExpiry = metadataExpiry;
     this.subSchemas = new LoadingCacheLookup<>(new SchemaLookup(), metadataExpiry);
     dataSource.onRollback(this::invalidate);

@@ -39,11 +39,19 @@ public class JdbcBackend implements StorageBackend {
   public JdbcBackend(CatalogSpec spec, CatalogDataSource dataSource, SqlDialect dialect,
       @Nullable String jdbcCatalog, Predicate<String> visibleSchema, RowCountSource rowCounts,
       String probeSql, BackendDdl ddl) {
+    this(spec, dataSource, dialect, jdbcCatalog, visibleSchema, rowCounts,
+        ColumnStatisticsSource.NONE, probeSql, ddl);
+  }
+
+  /** Creates a backend whose catalog keeps column statistics. */
+  public JdbcBackend(CatalogSpec spec, CatalogDataSource dataSource, SqlDialect dialect,
+      @Nullable String jdbcCatalog, Predicate<String> visibleSchema, RowCountSource rowCounts,
+      ColumnStatisticsSource columnStatistics, String probeSql, BackendDdl ddl) {
     this.spec = requireNonNull(spec, "spec");
     this.dataSource = requireNonNull(dataSource, "dataSource");
     this.probeSql = requireNonNull(probeSql, "probeSql");
     this.schema = new BackendCatalogSchema(spec.name(), dataSource, dialect, jdbcCatalog,
-        visibleSchema, rowCounts, METADATA_EXPIRY, ddl);
+        visibleSchema, rowCounts, columnStatistics, METADATA_EXPIRY, ddl);
   }
 
   @Override public String catalogName() {

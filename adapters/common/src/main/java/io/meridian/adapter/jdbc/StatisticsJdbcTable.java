@@ -54,6 +54,11 @@ public final class StatisticsJdbcTable
     return delegate;
   }
 
+  /** Returns the backend's statistics of this table's columns, by column name. */
+  public java.util.Map<String, ColumnStatistics> columnStatistics() {
+    return statistics.columnStatistics(delegate.jdbcSchemaName, delegate.jdbcTableName);
+  }
+
   @Override public Statistic getStatistic() {
     return statistics.get(delegate.jdbcSchemaName, delegate.jdbcTableName);
   }

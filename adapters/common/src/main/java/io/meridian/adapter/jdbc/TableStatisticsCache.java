@@ -34,14 +34,24 @@ public final class TableStatisticsCache {
   private final CatalogDataSource dataSource;
   private final @Nullable String jdbcCatalog;
   private final RowCountSource rowCounts;
+  private final ColumnStatisticsSource columnStatistics;
   private final Cache<List<String>, Statistic> cache;
+  private final Cache<List<String>, Map<String, ColumnStatistics>> columnStatisticsCache;
   private final Cache<List<String>, List<ColumnInfo>> columns;
 
   public TableStatisticsCache(CatalogDataSource dataSource, @Nullable String jdbcCatalog,
       RowCountSource rowCounts, Duration expiry) {
+    this(dataSource, jdbcCatalog, rowCounts, ColumnStatisticsSource.NONE, expiry);
+  }
+
+  public TableStatisticsCache(CatalogDataSource dataSource, @Nullable String jdbcCatalog,
+      RowCountSource rowCounts, ColumnStatisticsSource columnStatistics, Duration expiry) {
     this.dataSource = requireNonNull(dataSource, "dataSource");
     this.jdbcCatalog = jdbcCatalog;
     this.rowCounts = requireNonNull(rowCounts, "rowCounts");
+    this.columnStatistics = requireNonNull(columnStatistics, "columnStatistics");
+    this.columnStatisticsCache =
+        CacheBuilder.newBuilder().expireAfterWrite(expiry).maximumSize(100_000).build();
     this.cache = CacheBuilder.newBuilder().expireAfterWrite(expiry).maximumSize(100_000).build();
     this.columns =
         CacheBuilder.newBuilder().expireAfterWrite(expiry).maximumSize(100_000).build();
@@ -87,15 +97,37 @@ public final class TableStatisticsCache {
     return ImmutableList.copyOf(result);
   }
 
+  /**
+   * Returns the backend's statistics of a table's columns by column name (empty when the
+   * backend keeps none or cannot be asked).
+   */
+  public Map<String, ColumnStatistics> columnStatistics(String schema, String table) {
+    try {
+      return columnStatisticsCache.get(List.of(schema, table), () -> {
+        try (Connection connection = dataSource.getConnection()) {
+          Map<String, ColumnStatistics> result = Map.copyOf(columnStatistics.columnStatistics(
+              connection, schema, table, columns(schema, table)));
+          LOG.debug("column statistics of {}.{}: {}", schema, table, result);
+          return result;
+        }
+      });
+    } catch (ExecutionException | RuntimeException e) {
+      LOG.debug("no column statistics for {}.{}: {}", schema, table, e.toString());
+      return Map.of();
+    }
+  }
+
   /** Forgets all cached statistics (after DDL). */
   public void invalidateAll() {
     cache.invalidateAll();
+    columnStatisticsCache.invalidateAll();
     columns.invalidateAll();
   }
 
   /** Forgets the statistics of one table, after a write changed it. */
   public void invalidate(String schema, String table) {
     cache.invalidate(List.of(schema, table));
+    columnStatisticsCache.invalidate(List.of(schema, table));
   }
 
   private Statistic load(String schema, String table) throws SQLException {

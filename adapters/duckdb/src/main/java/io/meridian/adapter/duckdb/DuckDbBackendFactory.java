@@ -5,11 +5,19 @@ import io.meridian.adapter.CatalogSpec;
 import io.meridian.adapter.StorageBackend;
 import io.meridian.adapter.StorageBackendFactory;
 import io.meridian.adapter.jdbc.CatalogDataSource;
+import io.meridian.adapter.jdbc.ColumnStatistics;
+import io.meridian.adapter.jdbc.ColumnStatisticsSource;
 import io.meridian.adapter.jdbc.JdbcBackend;
 import io.meridian.adapter.jdbc.RowCountSource;
 import io.meridian.adapter.jdbc.RowCountSources;
 
+import org.duckdb.DuckDBStruct;
+
 import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 
@@ -29,6 +37,50 @@ public final class DuckDbBackendFactory implements StorageBackendFactory {
       (connection, schema, table) ->
           RowCountSources.exactCount(connection, schema, table, "\"", 10));
 
+  /**
+   * Column statistics from DuckDB's own: {@code stats(column)} of each column (approximate
+   * distinct count, whether NULLs occur, min, max), one statement per table that reads a
+   * single row.
+   */
+  public static final ColumnStatisticsSource COLUMN_STATISTICS =
+      (connection, schema, table, columns) -> {
+        if (columns.isEmpty()) {
+          return Map.of();
+        }
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int i = 0; i < columns.size(); i++) {
+          sql.append(i == 0 ? "" : ", ").append("stats(").append(quote(columns.get(i).name()))
+              .append(')');
+        }
+        sql.append(" FROM ").append(quote(schema)).append('.').append(quote(table))
+            .append(" LIMIT 1");
+        Map<String, ColumnStatistics> result = new HashMap<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery(sql.toString())) {
+          if (!rs.next()) {
+            return Map.of();
+          }
+          for (int i = 0; i < columns.size(); i++) {
+            Object value = rs.getObject(i + 1);
+            if (value instanceof DuckDBStruct) {
+              Map<String, Object> stats = ((DuckDBStruct) value).getMap();
+              Object unique = stats.get("approx_unique");
+              Object hasNull = stats.get("has_null");
+              result.put(columns.get(i).name(), new ColumnStatistics(
+                  unique instanceof Number ? ((Number) unique).doubleValue() : null,
+                  Boolean.FALSE.equals(hasNull) ? Double.valueOf(0) : null,
+                  stats.get("min") == null ? null : String.valueOf(stats.get("min")),
+                  stats.get("max") == null ? null : String.valueOf(stats.get("max"))));
+            }
+          }
+        }
+        return result;
+      };
+
+  private static String quote(String name) {
+    return '"' + name.replace("\"", "\"\"") + '"';
+  }
+
   @Override public String type() {
     return "duckdb";
   }
@@ -40,7 +92,8 @@ public final class DuckDbBackendFactory implements StorageBackendFactory {
     return new JdbcBackend(spec,
         new CatalogDataSource(spec.name(), spec.type(), duckdb, null),
         DuckDbSqlDialect.DEFAULT, databaseName(path), DuckDbBackendFactory::isUserSchema,
-        ROW_COUNTS, "SELECT 1");
+        ROW_COUNTS, COLUMN_STATISTICS, "SELECT 1",
+        new io.meridian.adapter.jdbc.BackendDdl(DuckDbSqlDialect.DEFAULT));
   }
 
   /** Returns the name DuckDB gives the database of a file: the file name without extension. */

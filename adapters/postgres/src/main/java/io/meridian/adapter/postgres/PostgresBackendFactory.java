@@ -3,13 +3,23 @@ package io.meridian.adapter.postgres;
 import io.meridian.adapter.CatalogSpec;
 import io.meridian.adapter.StorageBackend;
 import io.meridian.adapter.StorageBackendFactory;
+import io.meridian.adapter.jdbc.ColumnStatistics;
+import io.meridian.adapter.jdbc.ColumnStatisticsSource;
 import io.meridian.adapter.jdbc.JdbcBackend;
 import io.meridian.adapter.jdbc.PooledDataSources;
 import io.meridian.adapter.jdbc.RowCountSource;
 import io.meridian.adapter.jdbc.RowCountSources;
 
 
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -30,6 +40,62 @@ public final class PostgresBackendFactory implements StorageBackendFactory {
       (connection, schema, table) ->
           RowCountSources.exactCount(connection, schema, table, "\"", 2));
 
+  /**
+   * Column statistics from {@code pg_stats} (kept by ANALYZE): distinct values
+   * ({@code n_distinct}, negative meaning a fraction of the rows), NULL fraction, and the
+   * first and last histogram bounds as min and max.
+   */
+  static final ColumnStatisticsSource COLUMN_STATISTICS = (connection, schema, table, columns) -> {
+    Map<String, ColumnStatistics> result = new HashMap<>();
+    try (PreparedStatement s = connection.prepareStatement(
+        "SELECT s.attname, s.null_frac, s.n_distinct, s.histogram_bounds::text, c.reltuples"
+            + " FROM pg_catalog.pg_stats s"
+            + " JOIN pg_catalog.pg_namespace n ON n.nspname = s.schemaname"
+            + " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename"
+            + " WHERE s.schemaname = ? AND s.tablename = ?")) {
+      s.setString(1, schema);
+      s.setString(2, table);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          double distinct = rs.getDouble(3);
+          double rows = rs.getDouble(5);
+          Double ndv = distinct >= 0 ? Double.valueOf(distinct)
+              : rows > 0 ? Double.valueOf(-distinct * rows) : null;
+          List<String> bounds = arrayElements(rs.getString(4));
+          result.put(rs.getString(1), new ColumnStatistics(ndv, rs.getDouble(2),
+              bounds.isEmpty() ? null : bounds.get(0),
+              bounds.isEmpty() ? null : bounds.get(bounds.size() - 1)));
+        }
+      }
+    }
+    return result;
+  };
+
+  /** The elements of a PostgreSQL array literal ({@code {a,"b c",d}}), unquoted. */
+  static List<String> arrayElements(@Nullable String array) {
+    List<String> elements = new ArrayList<>();
+    if (array == null || array.length() < 2 || array.charAt(0) != '{') {
+      return elements;
+    }
+    StringBuilder current = new StringBuilder();
+    boolean quoted = false;
+    for (int i = 1; i < array.length() - 1; i++) {
+      char ch = array.charAt(i);
+      if (quoted && ch == '\\' && i + 1 < array.length() - 1) {
+        current.append(array.charAt(++i));
+      } else if (ch == '"') {
+        quoted = !quoted;
+      } else if (ch == ',' && !quoted) {
+        elements.add(current.toString());
+        current.setLength(0);
+      } else {
+        current.append(ch);
+      }
+    }
+    elements.add(current.toString());
+    return elements;
+  }
+
   @Override public String type() {
     return "postgres";
   }
@@ -46,7 +112,8 @@ public final class PostgresBackendFactory implements StorageBackendFactory {
     return new JdbcBackend(spec,
         PooledDataSources.create(spec, "org.postgresql.Driver", props),
         PostgresDialect.DEFAULT, null, PostgresBackendFactory::isUserSchema, ROW_COUNTS,
-        "SELECT 1");
+        COLUMN_STATISTICS, "SELECT 1",
+        new io.meridian.adapter.jdbc.BackendDdl(PostgresDialect.DEFAULT));
   }
 
   static boolean isUserSchema(String schema) {

@@ -1,0 +1,90 @@
+package io.meridian.server.backends;
+
+import io.meridian.server.testing.DemoServerFixture;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The planner's distinct-value estimates come from the backends' own column statistics: the
+ * estimated size of a {@code GROUP BY} pushed into a backend is the number of distinct values
+ * the backend's catalog holds for the grouped column ({@code pg_stats} for PostgreSQL, DuckDB's
+ * {@code stats()}), read here directly from the backend and compared with Meridian's plan.
+ */
+class ColumnStatisticsIT {
+  private static final Pattern AGGREGATE_ROWS =
+      Pattern.compile("JdbcAggregate\\(group=\\[\\{\\d+}][^\\n]*rowcount = ([0-9.E]+)");
+
+  private static DemoServerFixture fixture;
+  private static SingleBackendFixture backends;
+
+  @BeforeAll static void start() throws Exception {
+    fixture = DemoServerFixture.get();
+    backends = SingleBackendFixture.get();
+  }
+
+  /** A federated statement (so the planner places it) with a grouping inside the backend. */
+  private static String groupedThenJoined(String catalog) {
+    return "SELECT r.r_name, t.n FROM"
+        + " (SELECT o_custkey, count(*) AS n FROM " + catalog + ".tpch.orders"
+        + " GROUP BY o_custkey) t JOIN " + other(catalog)
+        + ".tpch.region r ON t.o_custkey = r.r_regionkey";
+  }
+
+  @Test void postgresEstimatesComeFromPgStats() throws Exception {
+    double expected;
+    try (Connection c = DriverManager.getConnection(fixture.demo().postgresUrl("tpch"),
+        "postgres", ""); Statement s = c.createStatement()) {
+      // TpchLoader analyzed the database after loading it.
+      try (ResultSet rs = s.executeQuery("SELECT s.n_distinct, c.reltuples"
+          + " FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename"
+          + " WHERE s.schemaname = 'tpch' AND s.tablename = 'orders'"
+          + " AND s.attname = 'o_custkey'")) {
+        assertThat(rs.next()).as("pg_stats has o_custkey").isTrue();
+        double distinct = rs.getDouble(1);
+        expected = distinct >= 0 ? distinct : -distinct * rs.getDouble(2);
+      }
+    }
+    assertThat(aggregateEstimate(Backend.POSTGRES.catalog)).isCloseTo(expected, within(1.0));
+  }
+
+  @Test void duckDbEstimatesComeFromItsStats() throws Exception {
+    double expected;
+    try (Connection c = DriverManager.getConnection(
+        "jdbc:duckdb:" + fixture.demo().colocatedDatabase(),
+        io.meridian.adapter.duckdb.DuckDbDataSource.connectionProperties(true));
+         Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT stats(o_custkey) FROM tpch.orders LIMIT 1")) {
+      assertThat(rs.next()).isTrue();
+      Object stats = rs.getObject(1);
+      assertThat(stats).isInstanceOf(org.duckdb.DuckDBStruct.class);
+      expected = ((Number) ((org.duckdb.DuckDBStruct) stats).getMap().get("approx_unique"))
+          .doubleValue();
+    }
+    assertThat(aggregateEstimate(Backend.DUCKDB.catalog)).isCloseTo(expected, within(1.0));
+  }
+
+  private static double aggregateEstimate(String catalog) throws SQLException {
+    String plan = backends.explain(groupedThenJoined(catalog), true);
+    Matcher m = AGGREGATE_ROWS.matcher(plan);
+    assertThat(m.find()).as("a grouping in %s in:%n%s", catalog, plan).isTrue();
+    return Double.parseDouble(m.group(1));
+  }
+
+  /** The catalog of the join's other side: another backend, so the statement is federated. */
+  private static String other(String catalog) {
+    return catalog.equals(Backend.DUCKDB.catalog) ? Backend.POSTGRES.catalog
+        : Backend.DUCKDB.catalog;
+  }
+}
