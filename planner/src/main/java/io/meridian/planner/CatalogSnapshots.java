@@ -33,9 +33,12 @@ final class CatalogSnapshots {
   private CatalogSnapshots() {
   }
 
-  /** Drops the out-of-date name lists of the catalogs under {@code root}. */
-  static void refresh(CalciteSchema root) {
-    refresh(root, false);
+  /**
+   * Drops the out-of-date name lists of the catalogs under {@code root}; returns whether any
+   * was dropped.
+   */
+  static boolean refresh(CalciteSchema root) {
+    return refresh(root, false);
   }
 
   /** Drops every name list under {@code root}: a statement named something not in them. */
@@ -43,7 +46,8 @@ final class CatalogSnapshots {
     refresh(root, true);
   }
 
-  private static void refresh(CalciteSchema root, boolean force) {
+  private static boolean refresh(CalciteSchema root, boolean force) {
+    boolean refreshed = false;
     long now = System.currentTimeMillis();
     for (CalciteSchema catalog : root.getSubSchemaMap().values()) {
       BackendCatalogSchema backend = catalog.schema instanceof org.apache.calcite.schema.Wrapper w
@@ -64,6 +68,8 @@ final class CatalogSnapshots {
       }
       catalog.setCache(false);
       catalog.setCache(true);
+      refreshed = true;
     }
+    return refreshed;
   }
 }

@@ -44,7 +44,24 @@ public class MeridianPrepare extends CalcitePrepareImpl {
       org.apache.calcite.jdbc.CalcitePrepare.Context context, Query<T> query, Type elementType,
       long maxRowCount) {
     SessionContext session = new SessionContext(context);
-    CatalogSnapshots.refresh(session.getRootSchema());
+    if (CatalogSnapshots.refresh(session.getRootSchema())) {
+      PreparedStatementCache.clear(session.getRootSchema());
+    }
+    if (query.sql == null) {
+      return prepareOrRetry(session, query, elementType, maxRowCount);
+    }
+    CalciteSignature<T> cached =
+        PreparedStatementCache.get(session, query.sql, elementType, maxRowCount);
+    if (cached != null) {
+      return cached;
+    }
+    CalciteSignature<T> signature = prepareOrRetry(session, query, elementType, maxRowCount);
+    PreparedStatementCache.put(session, query.sql, elementType, maxRowCount, signature);
+    return signature;
+  }
+
+  private <T> CalciteSignature<T> prepareOrRetry(SessionContext session, Query<T> query,
+      Type elementType, long maxRowCount) {
     try {
       return super.prepareSql(session, query, elementType, maxRowCount);
     } catch (RuntimeException e) {
@@ -54,6 +71,7 @@ public class MeridianPrepare extends CalcitePrepareImpl {
       // The connection's list of tables may predate a table created directly in the backend:
       // list again and retry once. (Validation failed, so nothing was executed.)
       CatalogSnapshots.refreshAll(session.getRootSchema());
+      PreparedStatementCache.clear(session.getRootSchema());
       return super.prepareSql(session, query, elementType, maxRowCount);
     }
   }

@@ -78,10 +78,6 @@ final class StatementTranslator {
       SqlKind.OVER, SqlKind.WINDOW, SqlKind.ROW_NUMBER, SqlKind.RANK, SqlKind.DENSE_RANK,
       SqlKind.EXISTS, SqlKind.SCALAR_QUERY, SqlKind.COALESCE, SqlKind.NULLIF);
 
-  /** Sub-query forms, which a backend without correlated sub-queries cannot be sent. */
-  private static final Set<SqlKind> SUB_QUERIES = ImmutableSet.of(
-      SqlKind.EXISTS, SqlKind.SCALAR_QUERY);
-
   /** Functions (by name) every supported backend has, with the same meaning. */
   private static final Set<String> PORTABLE_FUNCTIONS = ImmutableSet.of(
       "SUBSTRING", "UPPER", "LOWER", "CHAR_LENGTH", "CHARACTER_LENGTH", "||", "ABS");
@@ -129,14 +125,24 @@ final class StatementTranslator {
       return null;
     }
     SqlDialect.DatabaseProduct product = catalog.dialect().getDatabaseProduct();
-    if (product == SqlDialect.DatabaseProduct.POSTGRESQL && hasCorrelatedScalarQuery(validated)) {
+    if (product == SqlDialect.DatabaseProduct.POSTGRESQL
+        && hasCorrelatedSubQuery(validated, true)) {
       // PostgreSQL runs a correlated scalar sub-query once per outer row (TPC-H q17: minutes);
       // the plan-based path decorrelates it into a join.
       LOG.debug("not translated as a whole: correlated scalar sub-query on PostgreSQL");
       return null;
     }
-    boolean subQueries = product != SqlDialect.DatabaseProduct.CLICKHOUSE;
-    Rewriter rewriter = new Rewriter(subQueries);
+    if (product == SqlDialect.DatabaseProduct.CLICKHOUSE
+        && hasCorrelatedSubQuery(validated, false)) {
+      LOG.debug("not translated as a whole: ClickHouse has no correlated sub-queries");
+      return null;
+    }
+    if (product == SqlDialect.DatabaseProduct.CLICKHOUSE && contains(validated, SqlKind.WITH)) {
+      // Calcite writes the body of WITH in parentheses, which ClickHouse's parser rejects.
+      LOG.debug("not translated as a whole: WITH on ClickHouse");
+      return null;
+    }
+    Rewriter rewriter = new Rewriter();
     SqlNode statement = validated.accept(rewriter);
     if (rewriter.refusal != null || statement == null) {
       LOG.debug("not translated as a whole: {}", rewriter.refusal);
@@ -146,10 +152,12 @@ final class StatementTranslator {
   }
 
   /**
-   * Whether a scalar sub-query refers to a column of an enclosing query (its expanded column
-   * references are qualified by a table alias its own FROM clauses do not define).
+   * Whether a sub-query refers to a column of an enclosing query (its expanded column
+   * references are qualified by a table alias its own FROM clauses do not define); with
+   * {@code semiJoinsAllowed}, correlated {@code EXISTS} and {@code IN} sub-queries do not count
+   * (a backend that runs them as semi- and anti-joins).
    */
-  private static boolean hasCorrelatedScalarQuery(SqlNode statement) {
+  private static boolean hasCorrelatedSubQuery(SqlNode statement, boolean semiJoinsAllowed) {
     boolean[] found = new boolean[1];
     Set<SqlNode> semiJoins = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     statement.accept(new SqlBasicVisitor<Void>() {
@@ -158,8 +166,9 @@ final class StatementTranslator {
         case EXISTS:
         case IN:
         case NOT_IN:
-          // PostgreSQL runs these as semi- and anti-joins, correlated or not.
-          semiJoins.add(call.operand(call.operandCount() - 1));
+          if (semiJoinsAllowed) {
+            semiJoins.add(call.operand(call.operandCount() - 1));
+          }
           break;
         case SELECT:
           if (call != statement && !semiJoins.contains(call)) {
@@ -169,6 +178,17 @@ final class StatementTranslator {
         default:
           break;
         }
+        return super.visit(call);
+      }
+    });
+    return found[0];
+  }
+
+  private static boolean contains(SqlNode statement, SqlKind kind) {
+    boolean[] found = new boolean[1];
+    statement.accept(new SqlBasicVisitor<Void>() {
+      @Override public Void visit(SqlCall call) {
+        found[0] |= call.getKind() == kind;
         return super.visit(call);
       }
     });
@@ -323,12 +343,7 @@ final class StatementTranslator {
 
   /** Copies the statement, re-spelling what the backend needs spelled differently. */
   private final class Rewriter extends SqlShuttle {
-    private final boolean subQueries;
     private @Nullable String refusal;
-
-    Rewriter(boolean subQueries) {
-      this.subQueries = subQueries;
-    }
 
     private @Nullable SqlNode refuse(String why) {
       if (refusal == null) {
@@ -385,14 +400,6 @@ final class StatementTranslator {
       if (!PORTABLE.contains(kind)
           && !PORTABLE_FUNCTIONS.contains(call.getOperator().getName().toUpperCase(Locale.ROOT))) {
         return refuse("operator " + call.getOperator().getName());
-      }
-      if (!subQueries && SUB_QUERIES.contains(kind)) {
-        return refuse("sub-query on a backend without correlated sub-queries");
-      }
-      if (kind == SqlKind.IN || kind == SqlKind.NOT_IN) {
-        if (!subQueries && call.operand(1).getKind().belongsTo(SqlKind.QUERY)) {
-          return refuse("IN sub-query");
-        }
       }
       if (call instanceof SqlSelect) {
         return select((SqlSelect) call);

@@ -90,10 +90,11 @@ final class MeridianMeta extends JdbcMeta {
     ConnectionProperties props = super.connectionSync(ch, connProps);
     // Report the session's real mode (Calcite's own connection starts with autocommit unset,
     // which the client would read as off and then never send "off" when asked).
-    if (props instanceof ConnectionPropertiesImpl) {
-      ((ConnectionPropertiesImpl) props).setAutoCommit(!transactions.containsKey(ch.id));
-    }
-    return props;
+    // A copy, marked clean: Avatica's client sends a sync before every statement it creates
+    // for as long as the properties it last received are marked dirty (one more HTTP round
+    // trip per statement).
+    return new ConnectionPropertiesImpl(!transactions.containsKey(ch.id), props.isReadOnly(),
+        props.getTransactionIsolation(), props.getCatalog(), props.getSchema()).setDirty(false);
   }
 
   @Override public void commit(ConnectionHandle ch) {
