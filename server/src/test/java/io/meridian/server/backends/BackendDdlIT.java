@@ -164,4 +164,37 @@ class BackendDdlIT {
           .hasMessageContaining("tpch_duckdb");
     }
   }
+
+  /**
+   * A table created or dropped directly in the backend (not through Meridian) is seen by a
+   * connection that has already listed the catalog and run the same statement: at once when a
+   * statement names it, within the catalog refresh interval when it disappears.
+   */
+  @Test void tablesChangedDirectlyInTheBackendAreSeen() throws Exception {
+    String url = demo.demo().postgresUrl("tpch");
+    String query = "SELECT count(*) AS n FROM tpch_pg.public.made_outside";
+    try (Connection meridian = connect(); Statement m = meridian.createStatement();
+         Connection pg = DriverManager.getConnection(url, "postgres", "");
+         Statement p = pg.createStatement()) {
+      p.execute("DROP TABLE IF EXISTS public.made_outside");
+      assertThatThrownBy(() -> m.executeQuery(query))
+          .hasMessageContaining("'made_outside' not found");
+      p.execute("CREATE TABLE public.made_outside (a INTEGER)");
+      p.execute("INSERT INTO public.made_outside VALUES (1), (2)");
+      try (ResultSet rs = m.executeQuery(query)) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isEqualTo(2);
+      }
+      p.execute("INSERT INTO public.made_outside VALUES (3)");
+      try (ResultSet rs = m.executeQuery(query)) { // the prepared query again: current rows
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isEqualTo(3);
+      }
+      p.execute("DROP TABLE public.made_outside");
+      Thread.sleep(10_500); // the catalog refresh interval
+      // Meridian's own answer (the table is gone from its catalog), not the backend's.
+      assertThatThrownBy(() -> m.executeQuery(query))
+          .hasMessageContaining("'made_outside' not found");
+    }
+  }
 }
