@@ -132,11 +132,6 @@ final class StatementTranslator {
       LOG.debug("not translated as a whole: correlated scalar sub-query on PostgreSQL");
       return null;
     }
-    if (product == SqlDialect.DatabaseProduct.CLICKHOUSE
-        && hasCorrelatedSubQuery(validated, false)) {
-      LOG.debug("not translated as a whole: ClickHouse has no correlated sub-queries");
-      return null;
-    }
     if (product == SqlDialect.DatabaseProduct.CLICKHOUSE && contains(validated, SqlKind.WITH)) {
       // Calcite writes the body of WITH in parentheses, which ClickHouse's parser rejects.
       LOG.debug("not translated as a whole: WITH on ClickHouse");

@@ -118,16 +118,8 @@ class PushdownConformanceIT {
    */
   static boolean sentAsWritten(Construct construct, Backend backend) {
     switch (construct) {
-    case ANTI_JOIN_NOT_EXISTS:
-      switch (backend) {
-      case POSTGRES:
-      case DUCKDB:
-        return true;
-      case CLICKHOUSE:
-        return false; // no correlated sub-queries: decorrelated by the planner first
-      }
-      throw new AssertionError(backend);
-    case SEMI_JOIN_IN: // uncorrelated
+    case ANTI_JOIN_NOT_EXISTS: // correlated: ClickHouse 26 runs correlated sub-queries
+    case SEMI_JOIN_IN:
     case FILTER_LIKE:
     case FILTER_IN_LIST:
     case FILTER_BETWEEN:

@@ -42,16 +42,13 @@ class SingleBackendTpchIT {
    * Known pushdown gaps: the result is right but part of the plan runs in the JVM. The test
    * fails when one of these starts running as one statement, so that the list stays exact.
    */
-  static final Map<String, String> PLAN_GAPS = Map.ofEntries(
-      gap("CLICKHOUSE q17", "semi-join with a non-equi condition made in Volcano is not pushed"));
+  static final Map<String, String> PLAN_GAPS = Map.ofEntries();
 
   /**
    * Known dialect gaps: the SQL Meridian generates for the backend fails there. The test fails
    * when one of these starts working, so that the list stays exact.
    */
-  static final Map<String, String> SQL_GAPS = Map.ofEntries(
-      gap("CLICKHOUSE q22", "its correlated NOT EXISTS is decorrelated; Calcite cannot write"
-          + " the resulting plan (a right join under a filter, a CAST to DOUBLE) for ClickHouse"));
+  static final Map<String, String> SQL_GAPS = Map.ofEntries();
 
   private static Map.Entry<String, String> gap(String key, String reason) {
     return Map.entry(key, reason);
