@@ -84,9 +84,6 @@ final class StatementTranslator {
 
   /** A translation: the backend that runs the statement and the statement in its dialect. */
   record Translation(BackendCatalogSchema catalog, SqlNode statement) {
-    String sql() {
-      return statement.toSqlString(catalog.dialect()).getSql();
-    }
   }
 
   private final SqlValidator validator;
