@@ -50,8 +50,7 @@ final class CatalogSnapshots {
     boolean refreshed = false;
     long now = System.currentTimeMillis();
     for (CalciteSchema catalog : root.getSubSchemaMap().values()) {
-      BackendCatalogSchema backend = catalog.schema instanceof org.apache.calcite.schema.Wrapper w
-          ? w.unwrap(BackendCatalogSchema.class) : null;
+      BackendCatalogSchema backend = BackendCatalogSchema.of(catalog.schema);
       if (backend == null) {
         continue;
       }

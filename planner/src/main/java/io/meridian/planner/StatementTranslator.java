@@ -313,8 +313,7 @@ final class StatementTranslator {
       }
       CalciteSchema schema = root.getSubSchema(name.get(0), true);
       BackendCatalogSchema owner = schema == null ? null
-          : schema.schema instanceof org.apache.calcite.schema.Wrapper w
-              ? w.unwrap(BackendCatalogSchema.class) : null;
+          : BackendCatalogSchema.of(schema.schema);
       if (owner == null) {
         refuse("not a backend catalog: " + name.get(0));
         return;

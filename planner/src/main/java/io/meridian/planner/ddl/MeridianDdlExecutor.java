@@ -178,8 +178,7 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
     if (catalogSchema == null) {
       throw new DdlException("catalog '" + full.get(0) + "' does not exist");
     }
-    BackendCatalogSchema catalog = catalogSchema.schema instanceof org.apache.calcite.schema.Wrapper w
-        ? w.unwrap(BackendCatalogSchema.class) : null;
+    BackendCatalogSchema catalog = BackendCatalogSchema.of(catalogSchema.schema);
     if (catalog == null) {
       throw new DdlException("catalog '" + full.get(0) + "' does not accept DDL");
     }

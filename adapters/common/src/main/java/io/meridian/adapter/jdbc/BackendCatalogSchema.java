@@ -89,6 +89,15 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
         Expressions.constant(catalogName));
   }
 
+  /**
+   * Returns the backend catalog behind a schema of Calcite's root (the schema itself, or what
+   * it wraps), or null when the schema is not a JDBC backend's.
+   */
+  public static @Nullable BackendCatalogSchema of(@Nullable Schema schema) {
+    return schema instanceof Wrapper ? ((Wrapper) schema).unwrap(BackendCatalogSchema.class)
+        : null;
+  }
+
   /** Returns the catalog name. */
   public String catalogName() {
     return catalogName;
