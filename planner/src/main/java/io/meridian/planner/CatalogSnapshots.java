@@ -34,11 +34,11 @@ final class CatalogSnapshots {
   }
 
   /**
-   * Drops the out-of-date name lists of the catalogs under {@code root}; returns whether any
-   * was dropped.
+   * Drops the out-of-date name lists of the catalogs under {@code root}, and with them the
+   * connection's prepared queries ({@link PreparedStatementCache}).
    */
-  static boolean refresh(CalciteSchema root) {
-    return refresh(root, false);
+  static void refresh(CalciteSchema root) {
+    refresh(root, false);
   }
 
   /** Drops every name list under {@code root}: a statement named something not in them. */
@@ -46,7 +46,7 @@ final class CatalogSnapshots {
     refresh(root, true);
   }
 
-  private static boolean refresh(CalciteSchema root, boolean force) {
+  private static void refresh(CalciteSchema root, boolean force) {
     boolean refreshed = false;
     long now = System.currentTimeMillis();
     for (CalciteSchema catalog : root.getSubSchemaMap().values()) {
@@ -69,6 +69,8 @@ final class CatalogSnapshots {
       catalog.setCache(true);
       refreshed = true;
     }
-    return refreshed;
+    if (refreshed) {
+      PreparedStatementCache.clear(root);
+    }
   }
 }

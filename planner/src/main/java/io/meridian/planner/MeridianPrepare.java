@@ -44,9 +44,7 @@ public class MeridianPrepare extends CalcitePrepareImpl {
       org.apache.calcite.jdbc.CalcitePrepare.Context context, Query<T> query, Type elementType,
       long maxRowCount) {
     SessionContext session = new SessionContext(context);
-    if (CatalogSnapshots.refresh(session.getRootSchema())) {
-      PreparedStatementCache.clear(session.getRootSchema());
-    }
+    CatalogSnapshots.refresh(session.getRootSchema());
     if (query.sql == null) {
       return prepareOrRetry(session, query, elementType, maxRowCount);
     }
@@ -71,7 +69,6 @@ public class MeridianPrepare extends CalcitePrepareImpl {
       // The connection's list of tables may predate a table created directly in the backend:
       // list again and retry once. (Validation failed, so nothing was executed.)
       CatalogSnapshots.refreshAll(session.getRootSchema());
-      PreparedStatementCache.clear(session.getRootSchema());
       return super.prepareSql(session, query, elementType, maxRowCount);
     }
   }
