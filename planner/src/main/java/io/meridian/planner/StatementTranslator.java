@@ -134,10 +134,9 @@ final class StatementTranslator {
       LOG.debug("not translated as a whole: WITH on ClickHouse");
       return null;
     }
-    Rewriter rewriter = new Rewriter();
-    SqlNode statement = validated.accept(rewriter);
-    if (rewriter.refusal != null || statement == null) {
-      LOG.debug("not translated as a whole: {}", rewriter.refusal);
+    SqlNode statement = validated.accept(new Rewriter());
+    if (refusal != null || statement == null) {
+      LOG.debug("not translated as a whole: {}", refusal);
       return null;
     }
     return new Translation(catalog, statement);
@@ -236,10 +235,12 @@ final class StatementTranslator {
     }
   }
 
-  private void refuse(String why) {
+  /** Records why the statement cannot go as written (the first reason); returns null. */
+  private @Nullable SqlNode refuse(String why) {
     if (refusal == null) {
       refusal = why;
     }
+    return null;
   }
 
   /**
@@ -334,14 +335,6 @@ final class StatementTranslator {
 
   /** Copies the statement, re-spelling what the backend needs spelled differently. */
   private final class Rewriter extends SqlShuttle {
-    private @Nullable String refusal;
-
-    private @Nullable SqlNode refuse(String why) {
-      if (refusal == null) {
-        refusal = why;
-      }
-      return null;
-    }
 
     @Override public @Nullable SqlNode visit(SqlIdentifier id) {
       SqlNode table = tables.get(id);
