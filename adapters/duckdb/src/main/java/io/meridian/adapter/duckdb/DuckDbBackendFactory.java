@@ -49,10 +49,12 @@ public final class DuckDbBackendFactory implements StorageBackendFactory {
         }
         StringBuilder sql = new StringBuilder("SELECT ");
         for (int i = 0; i < columns.size(); i++) {
-          sql.append(i == 0 ? "" : ", ").append("stats(").append(quote(columns.get(i).name()))
+          sql.append(i == 0 ? "" : ", ").append("stats(")
+              .append(DuckDbSqlDialect.DEFAULT.quoteIdentifier(columns.get(i).name()))
               .append(')');
         }
-        sql.append(" FROM ").append(quote(schema)).append('.').append(quote(table))
+        sql.append(" FROM ").append(DuckDbSqlDialect.DEFAULT.quoteIdentifier(schema))
+            .append('.').append(DuckDbSqlDialect.DEFAULT.quoteIdentifier(table))
             .append(" LIMIT 1");
         Map<String, ColumnStatistics> result = new HashMap<>();
         try (Statement s = connection.createStatement();
@@ -76,10 +78,6 @@ public final class DuckDbBackendFactory implements StorageBackendFactory {
         }
         return result;
       };
-
-  private static String quote(String name) {
-    return '"' + name.replace("\"", "\"\"") + '"';
-  }
 
   @Override public String type() {
     return "duckdb";

@@ -11,13 +11,10 @@ import io.meridian.adapter.jdbc.RowCountSource;
 import io.meridian.adapter.jdbc.RowCountSources;
 
 
-import org.checkerframework.checker.nullness.qual.Nullable;
-
+import java.sql.Array;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -48,7 +45,8 @@ public final class PostgresBackendFactory implements StorageBackendFactory {
   static final ColumnStatisticsSource COLUMN_STATISTICS = (connection, schema, table, columns) -> {
     Map<String, ColumnStatistics> result = new HashMap<>();
     try (PreparedStatement s = connection.prepareStatement(
-        "SELECT s.attname, s.null_frac, s.n_distinct, s.histogram_bounds::text, c.reltuples"
+        "SELECT s.attname, s.null_frac, s.n_distinct, s.histogram_bounds::text::text[],"
+            + " c.reltuples"
             + " FROM pg_catalog.pg_stats s"
             + " JOIN pg_catalog.pg_namespace n ON n.nspname = s.schemaname"
             + " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename"
@@ -61,40 +59,17 @@ public final class PostgresBackendFactory implements StorageBackendFactory {
           double rows = rs.getDouble(5);
           Double ndv = distinct >= 0 ? Double.valueOf(distinct)
               : rows > 0 ? Double.valueOf(-distinct * rows) : null;
-          List<String> bounds = arrayElements(rs.getString(4));
+          // The histogram as text[] (histogram_bounds is anyarray), parsed by the driver.
+          Array histogram = rs.getArray(4);
+          String[] bounds = histogram == null ? new String[0] : (String[]) histogram.getArray();
           result.put(rs.getString(1), new ColumnStatistics(ndv, rs.getDouble(2),
-              bounds.isEmpty() ? null : bounds.get(0),
-              bounds.isEmpty() ? null : bounds.get(bounds.size() - 1)));
+              bounds.length == 0 ? null : bounds[0],
+              bounds.length == 0 ? null : bounds[bounds.length - 1]));
         }
       }
     }
     return result;
   };
-
-  /** The elements of a PostgreSQL array literal ({@code {a,"b c",d}}), unquoted. */
-  static List<String> arrayElements(@Nullable String array) {
-    List<String> elements = new ArrayList<>();
-    if (array == null || array.length() < 2 || array.charAt(0) != '{') {
-      return elements;
-    }
-    StringBuilder current = new StringBuilder();
-    boolean quoted = false;
-    for (int i = 1; i < array.length() - 1; i++) {
-      char ch = array.charAt(i);
-      if (quoted && ch == '\\' && i + 1 < array.length() - 1) {
-        current.append(array.charAt(++i));
-      } else if (ch == '"') {
-        quoted = !quoted;
-      } else if (ch == ',' && !quoted) {
-        elements.add(current.toString());
-        current.setLength(0);
-      } else {
-        current.append(ch);
-      }
-    }
-    elements.add(current.toString());
-    return elements;
-  }
 
   @Override public String type() {
     return "postgres";
