@@ -10,7 +10,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,6 +60,6 @@ class SqlSemanticsIT {
         values.add(rs.getString(1));
       }
     }
-    return Arrays.asList(values.toArray(new String[0]));
+    return values;
   }
 }
