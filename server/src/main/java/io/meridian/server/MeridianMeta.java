@@ -12,6 +12,7 @@ import org.apache.calcite.avatica.remote.TypedValue;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -162,13 +163,49 @@ final class MeridianMeta extends JdbcMeta {
   @Override public ExecuteResult prepareAndExecute(StatementHandle h, String sql,
       long maxRowCount, int maxRowsInFirstFrame, PrepareCallback callback)
       throws NoSuchStatementException {
-    return inTransaction(h,
-        () -> super.prepareAndExecute(h, sql, maxRowCount, maxRowsInFirstFrame, callback));
+    return this.<ExecuteResult, NoSuchStatementException, RuntimeException>inTransaction(h,
+        () -> withFullFirstFrame(h,
+            super.prepareAndExecute(h, sql, maxRowCount, maxRowsInFirstFrame, callback)));
   }
 
   @Override public ExecuteResult execute(StatementHandle h, List<TypedValue> parameterValues,
       int maxRowsInFirstFrame) throws NoSuchStatementException {
-    return inTransaction(h, () -> super.execute(h, parameterValues, maxRowsInFirstFrame));
+    return this.<ExecuteResult, NoSuchStatementException, RuntimeException>inTransaction(h,
+        () -> withFullFirstFrame(h, super.execute(h, parameterValues, maxRowsInFirstFrame)));
+  }
+
+  /**
+   * Fills the first frame of each result up to {@link #MIN_FETCH_ROWS} rows. {@code JdbcMeta}
+   * never puts more than 100 rows in the frame that comes back with the execute call, so any
+   * larger result cost the client a second round trip before its 101st row (about a millisecond
+   * and a half on loopback, a tenth of a typical DuckDB query); the rows already read are kept
+   * and the rest read from the same cursor.
+   */
+  private ExecuteResult withFullFirstFrame(StatementHandle h, ExecuteResult result)
+      throws NoSuchStatementException {
+    if (result.resultSets.size() != 1) {
+      return result;
+    }
+    MetaResultSet first = result.resultSets.get(0);
+    Frame frame = first.firstFrame;
+    if (frame == null || frame.done) {
+      return result;
+    }
+    List<Object> rows = new ArrayList<>();
+    frame.rows.forEach(rows::add);
+    if (rows.size() >= MIN_FETCH_ROWS) {
+      return result;
+    }
+    Frame more;
+    try {
+      more = super.fetch(h, frame.offset + rows.size(), MIN_FETCH_ROWS - rows.size());
+    } catch (MissingResultsException e) {
+      throw new IllegalStateException("the result just opened is gone", e);
+    }
+    more.rows.forEach(rows::add);
+    Frame combined = new Frame(frame.offset, more.done, rows);
+    return new ExecuteResult(List.of(MetaResultSet.create(first.connectionId,
+        first.statementId, first.ownStatement, first.signature, combined)));
   }
 
   /**

@@ -8,7 +8,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.math.BigDecimal;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -66,6 +69,43 @@ class FederatedDemoIT {
 
   @Test void parquetTableEqualsOracle() throws SQLException {
     assertSameAsOracle("SELECT * FROM lake.tpch.lineitem", "SELECT * FROM lineitem", false);
+  }
+
+  /**
+   * A result of 60,000 rows crosses the first frame (filled on the server up to 8,192 rows) and
+   * several fetches; every row arrives once and in order.
+   */
+  @Test void orderedResultLargerThanOneFrameArrivesWholeAndInOrder() throws SQLException {
+    String sql = "SELECT l_orderkey, l_linenumber, l_comment FROM %s"
+        + " ORDER BY l_orderkey, l_linenumber";
+    assertSameAsOracle(String.format(sql, "lake.tpch.lineitem"), String.format(sql, "lineitem"),
+        true);
+  }
+
+  @Test void maxRowsHoldsWhenTheFirstFrameIsFilled() throws SQLException {
+    Rows expected = fixture.queryOracle("SELECT o_orderkey FROM orders ORDER BY o_orderkey"
+        + " LIMIT 150");
+    try (Connection c = fixture.connect(); Statement s = c.createStatement()) {
+      s.setMaxRows(150);
+      try (ResultSet rs = s.executeQuery(
+          "SELECT o_orderkey FROM shop.public.orders ORDER BY o_orderkey")) {
+        assertThat(Rows.read(rs).differenceFrom(expected, true)).isNull();
+      }
+    }
+  }
+
+  @Test void preparedStatementResultLargerThanOneFrameEqualsOracle() throws SQLException {
+    Rows expected = fixture.queryOracle("SELECT o_orderkey, o_totalprice FROM orders"
+        + " WHERE o_totalprice > 1000 ORDER BY o_orderkey");
+    assertThat(expected.size()).isGreaterThan(10_000);
+    try (Connection c = fixture.connect(); PreparedStatement ps = c.prepareStatement(
+        "SELECT o_orderkey, o_totalprice FROM shop.public.orders WHERE o_totalprice > ?"
+            + " ORDER BY o_orderkey")) {
+      ps.setBigDecimal(1, new BigDecimal("1000"));
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(Rows.read(rs).differenceFrom(expected, true)).isNull();
+      }
+    }
   }
 
   @Test void aggregateWithNullsAndFiltersEqualsOracle() throws SQLException {
