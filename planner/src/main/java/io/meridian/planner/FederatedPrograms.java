@@ -33,8 +33,10 @@ import static java.util.Objects.requireNonNull;
  *   predicates pulled out, and the inner joins of each join tree gathered into a multi-join
  *   and ordered heuristically from the backends' row counts (no exhaustive join enumeration:
  *   planning stays in milliseconds for 8-way joins);
- *   <li>placement (Volcano): each subplan goes to the engine that can run it, by cost;
- *   <li>physical tweaks (calc merging).
+ *   <li>pushdown (Volcano): each subplan a backend can run goes to that backend, by cost;
+ *   <li>physical tweaks (calc merging);
+ *   <li>placement ({@link PlacementEngine}): what spans backends runs in the JVM or in the
+ *   embedded DuckDB engine, by cost or as the session's {@link Placement} forces.
  * </ol>
  */
 public final class FederatedPrograms {
@@ -49,15 +51,22 @@ public final class FederatedPrograms {
   private FederatedPrograms() {
   }
 
-  /** Returns the whole program. */
+  /** Returns the whole program, with cross-backend work placed by cost. */
   public static Program federated() {
+    return federated(Placement.AUTO);
+  }
+
+  /** Returns the whole program, with cross-backend work placed as {@code placement} says. */
+  public static Program federated(Placement placement) {
     return Programs.sequence(
         Programs.subQuery(MeridianMetadata.PROVIDER),
         Programs.decorrelate(),
         Programs.measure(MeridianMetadata.PROVIDER),
         Programs.trim(),
         FederatedPrograms::normalizeAndPlace,
-        Programs.calc(MeridianMetadata.PROVIDER));
+        Programs.calc(MeridianMetadata.PROVIDER),
+        (planner, rel, traits, materializations, lattices) ->
+            PlacementEngine.place(rel, placement));
   }
 
   /**

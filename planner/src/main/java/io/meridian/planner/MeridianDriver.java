@@ -6,6 +6,7 @@ import org.apache.calcite.avatica.HandlerImpl;
 import org.apache.calcite.config.CalciteConnectionProperty;
 import org.apache.calcite.config.NullCollation;
 import org.apache.calcite.jdbc.CalciteConnection;
+import org.apache.calcite.jdbc.CalciteSchema;
 import org.apache.calcite.jdbc.Driver;
 import org.apache.calcite.schema.SchemaPlus;
 import org.apache.calcite.sql.validate.SqlConformanceEnum;
@@ -111,6 +112,15 @@ public final class MeridianDriver extends Driver {
           throws SQLException {
         calciteHandler.onConnectionInit(connection);
         SchemaPlus root = connection.unwrap(CalciteConnection.class).getRootSchema();
+        String placement = connection.unwrap(CalciteConnection.class).getProperties()
+            .getProperty(Placement.PROPERTY);
+        if (placement != null) {
+          try {
+            Placement.register(CalciteSchema.from(root), Placement.parse(placement));
+          } catch (IllegalArgumentException e) {
+            throw new SQLException(e.getMessage(), "08001", e);
+          }
+        }
         catalogs.backends().forEach((name, backend) -> root.add(name, backend.schema()));
         // The default schema for unqualified names: "catalog" or "catalog.schema".
         String schema = connection.unwrap(CalciteConnection.class).config().schema();

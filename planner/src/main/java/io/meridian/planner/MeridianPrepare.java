@@ -174,7 +174,7 @@ public class MeridianPrepare extends CalcitePrepareImpl {
       }
 
       @Override protected Program getProgram() {
-        return FederatedPrograms.federated();
+        return FederatedPrograms.federated(Placement.of(context.getMutableRootSchema()));
       }
 
       // Calcite walks every schema of every catalog looking for lattices and materializations

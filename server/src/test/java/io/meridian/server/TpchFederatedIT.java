@@ -6,9 +6,12 @@ import io.meridian.server.testing.TpchQueries;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.Properties;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,20 +27,24 @@ class TpchFederatedIT {
     fixture = DemoServerFixture.get();
   }
 
-  static IntStream queries() {
-    return IntStream.rangeClosed(1, 22);
+  /** Every query under every placement: chosen by cost, forced into the JVM, into DuckDB. */
+  static Stream<Arguments> queries() {
+    return Stream.of("auto", "jvm", "duckdb").flatMap(placement ->
+        IntStream.rangeClosed(1, 22).mapToObj(n -> Arguments.of(n, placement)));
   }
 
-  @ParameterizedTest(name = "q{0}")
+  @ParameterizedTest(name = "q{0}, placement={1}")
   @MethodSource("queries")
-  void queryEqualsColocatedDuckDb(int n) throws Exception {
+  void queryEqualsColocatedDuckDb(int n, String placement) throws Exception {
     String original = TpchQueries.query(n);
     String federated = TpchQueries.forDemoLayout(n);
     assertThat(federated).as("every table is qualified").doesNotContainPattern(
         "(?i)(from|,|join)\\s+(customer|orders|lineitem|part|partsupp|supplier|nation|region)\\b");
+    Properties info = new Properties();
+    info.setProperty("placement", placement);
     Rows expected = fixture.queryOracle(original);
-    Rows actual = fixture.queryMeridian(federated);
+    Rows actual = fixture.queryMeridian(federated, info);
     assertThat(actual.differenceFrom(expected, TpchQueries.isOrdered(original)))
-        .as("q%d", n).isNull();
+        .as("q%d, placement=%s", n, placement).isNull();
   }
 }

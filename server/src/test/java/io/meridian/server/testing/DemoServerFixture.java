@@ -64,9 +64,27 @@ public final class DemoServerFixture {
 
   /** Runs a query through Meridian (Avatica, HTTP) and reads the whole result. */
   public Rows queryMeridian(String sql) throws SQLException {
-    try (Connection c = connect(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery(sql)) {
+    return queryMeridian(sql, new Properties());
+  }
+
+  /** Runs a query on a connection opened with {@code info} and reads the whole result. */
+  public Rows queryMeridian(String sql, Properties info) throws SQLException {
+    try (Connection c = DriverManager.getConnection(server.jdbcUrl(), info);
+         Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
       return Rows.read(rs);
+    }
+  }
+
+  /** Returns the plan Meridian chooses for a query on a connection opened with {@code info}. */
+  public String explain(String sql, Properties info) throws SQLException {
+    try (Connection c = DriverManager.getConnection(server.jdbcUrl(), info);
+         Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + sql)) {
+      StringBuilder plan = new StringBuilder();
+      while (rs.next()) {
+        plan.append(rs.getString(1));
+      }
+      return plan.toString();
     }
   }
 

@@ -1,0 +1,338 @@
+package io.meridian.planner;
+
+import io.meridian.adapter.duckdb.DuckDbSqlDialect;
+import io.meridian.cost.EngineCoefficients;
+import io.meridian.planner.engine.DuckDbEngine;
+import io.meridian.planner.engine.EngineColumn;
+import io.meridian.planner.rel.EngineExecution;
+import io.meridian.planner.rel.EngineSql;
+
+import com.google.common.collect.ImmutableList;
+
+import org.apache.calcite.adapter.enumerable.EnumerableBatchNestedLoopJoin;
+import org.apache.calcite.adapter.enumerable.EnumerableConvention;
+import org.apache.calcite.adapter.enumerable.EnumerableLimit;
+import org.apache.calcite.linq4j.tree.Expressions;
+import org.apache.calcite.plan.RelOptCluster;
+import org.apache.calcite.prepare.RelOptTableImpl;
+import org.apache.calcite.rel.RelCollations;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.Aggregate;
+import org.apache.calcite.rel.core.Calc;
+import org.apache.calcite.rel.core.Filter;
+import org.apache.calcite.rel.core.Intersect;
+import org.apache.calcite.rel.core.Join;
+import org.apache.calcite.rel.core.Minus;
+import org.apache.calcite.rel.core.Project;
+import org.apache.calcite.rel.core.SetOp;
+import org.apache.calcite.rel.core.Sort;
+import org.apache.calcite.rel.core.Union;
+import org.apache.calcite.rel.core.Values;
+import org.apache.calcite.rel.logical.LogicalAggregate;
+import org.apache.calcite.rel.logical.LogicalCalc;
+import org.apache.calcite.rel.logical.LogicalFilter;
+import org.apache.calcite.rel.logical.LogicalIntersect;
+import org.apache.calcite.rel.logical.LogicalJoin;
+import org.apache.calcite.rel.logical.LogicalMinus;
+import org.apache.calcite.rel.logical.LogicalProject;
+import org.apache.calcite.rel.logical.LogicalSort;
+import org.apache.calcite.rel.logical.LogicalTableScan;
+import org.apache.calcite.rel.logical.LogicalUnion;
+import org.apache.calcite.rel.logical.LogicalValues;
+import org.apache.calcite.rel.metadata.RelMetadataQuery;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeFactory;
+import org.apache.calcite.rel.type.RelDataTypeField;
+import org.apache.calcite.rex.RexCorrelVariable;
+import org.apache.calcite.rex.RexDynamicParam;
+import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.rex.RexOver;
+import org.apache.calcite.rex.RexSubQuery;
+import org.apache.calcite.rex.RexVisitorImpl;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The last planning phase: decides where the part of a plan that no single backend can run
+ * goes. After cost-based planning, everything a backend can run is inside a backend fragment;
+ * what remains (joins, aggregates, sorts over fragments of different backends) would run in
+ * the JVM. For each maximal such subplan, this phase compares by the cost model the JVM against
+ * the embedded DuckDB engine (the fragments' rows shipped as Arrow, the subplan run as one
+ * DuckDB statement), and moves it to DuckDB when that is cheaper, DuckDB accepts the statement,
+ * and the session's {@link Placement} allows it.
+ *
+ * <p>A subplan DuckDB cannot take whole (a function it lacks, a correlated or parameterised
+ * expression, a type that cannot travel as Arrow) is split: its top stays in the JVM and its
+ * inputs are considered again.
+ */
+public final class PlacementEngine {
+  private static final Logger LOG = LoggerFactory.getLogger(PlacementEngine.class);
+  private static final EngineCoefficients COEFFICIENTS = EngineCoefficients.builtIn();
+  private static final double JVM_ROW = COEFFICIENTS.get("enumerable.row-cpu");
+  private static final double ENGINE_ROW = COEFFICIENTS.get("duckdb-engine.row-cpu");
+  private static final double ENGINE_FIXED = COEFFICIENTS.get("duckdb-engine.fixed");
+  private static final double ARROW_ROW = COEFFICIENTS.get("transfer.arrow.row");
+
+  private final Placement placement;
+
+  private PlacementEngine(Placement placement) {
+    this.placement = placement;
+  }
+
+  /** Returns the plan with subplans moved to the engines chosen for them. */
+  public static RelNode place(RelNode plan, Placement placement) {
+    if (placement == Placement.JVM) {
+      return plan;
+    }
+    return new PlacementEngine(placement).visit(plan);
+  }
+
+  private RelNode visit(RelNode node) {
+    if (isEngineOperator(node)) {
+      RelNode placed = tryEngine(node);
+      if (placed != null) {
+        return placed;
+      }
+    }
+    List<RelNode> inputs = new ArrayList<>();
+    boolean changed = false;
+    for (RelNode input : node.getInputs()) {
+      RelNode visited = visit(input);
+      inputs.add(visited);
+      changed |= visited != input;
+    }
+    return changed ? node.copy(node.getTraitSet(), inputs) : node;
+  }
+
+  /** The subplan rooted at {@code top} in DuckDB, or null if it stays in the JVM. */
+  private @Nullable RelNode tryEngine(RelNode top) {
+    List<RelNode> leaves = new ArrayList<>();
+    boolean[] work = new boolean[1];
+    collectLeaves(top, leaves, work);
+    if (!work[0] || leaves.isEmpty()) {
+      return null;
+    }
+    List<List<EngineColumn>> inputColumns = new ArrayList<>();
+    for (RelNode leaf : leaves) {
+      List<EngineColumn> columns = EngineColumn.of(leaf.getRowType().getFieldList());
+      if (columns == null) {
+        LOG.debug("stays in the JVM: an input's type cannot be shipped: {}", leaf.getRowType());
+        return null;
+      }
+      inputColumns.add(columns);
+    }
+    List<EngineColumn> outputColumns = EngineColumn.of(top.getRowType().getFieldList());
+    if (outputColumns == null) {
+      return null;
+    }
+    RelMetadataQuery mq = top.getCluster().getMetadataQuery();
+    double[] cost = new double[2];
+    cost(top, leaves, mq, cost);
+    double jvm = cost[0];
+    double engine = ENGINE_FIXED + cost[1];
+    for (RelNode leaf : leaves) {
+      engine += rows(mq, leaf) * ARROW_ROW;
+    }
+    String decision;
+    if (placement == Placement.DUCKDB) {
+      decision = String.format(Locale.ROOT, "forced (placement=duckdb; cost duckdb %.3g,"
+          + " jvm %.3g)", engine, jvm);
+    } else if (engine < jvm) {
+      decision = String.format(Locale.ROOT, "cost duckdb %.3g < jvm %.3g", engine, jvm);
+    } else {
+      LOG.debug("stays in the JVM by cost: duckdb {} >= jvm {}", engine, jvm);
+      return null;
+    }
+    Map<RelNode, Integer> leafIndex = new IdentityHashMap<>();
+    for (int i = 0; i < leaves.size(); i++) {
+      leafIndex.put(leaves.get(i), i);
+    }
+    String sql;
+    try {
+      sql = EngineSql.write(toLogical(top, leafIndex, true), DuckDbSqlDialect.DEFAULT);
+      int columns = DuckDbEngine.shared().check(sql, inputColumns);
+      if (columns != outputColumns.size()) {
+        LOG.debug("stays in the JVM: DuckDB returns {} columns, the plan {}", columns,
+            outputColumns.size());
+        return null;
+      }
+    } catch (SQLException | RuntimeException | AssertionError e) {
+      LOG.debug("stays in the JVM: DuckDB cannot take the subplan: {}", e.getMessage());
+      return null;
+    }
+    List<RelNode> inputs = new ArrayList<>();
+    for (RelNode leaf : leaves) {
+      inputs.add(visit(leaf));
+    }
+    return new EngineExecution(top.getCluster(),
+        top.getCluster().traitSetOf(EnumerableConvention.INSTANCE), top.getRowType(), "duckdb",
+        sql, inputs, inputColumns, outputColumns, rows(mq, top), decision);
+  }
+
+  private static double rows(RelMetadataQuery mq, RelNode rel) {
+    Double rows = mq.getRowCount(rel);
+    return rows == null ? 1 : rows;
+  }
+
+  /** The rows each engine processes in the subplan: {jvm, engine}, added to {@code cost}. */
+  private static void cost(RelNode node, List<RelNode> leaves, RelMetadataQuery mq,
+      double[] cost) {
+    if (leaves.contains(node)) {
+      return;
+    }
+    double in = 0;
+    for (RelNode input : node.getInputs()) {
+      in += rows(mq, input);
+      cost(input, leaves, mq, cost);
+    }
+    cost[0] += in * JVM_ROW;
+    cost[1] += in * ENGINE_ROW;
+  }
+
+  private static void collectLeaves(RelNode node, List<RelNode> leaves, boolean[] work) {
+    if (!isEngineOperator(node)) {
+      leaves.add(node);
+      return;
+    }
+    if (node instanceof Join || node instanceof Aggregate || node instanceof SetOp) {
+      work[0] = true;
+    }
+    for (RelNode input : node.getInputs()) {
+      collectLeaves(input, leaves, work);
+    }
+  }
+
+  /** Whether DuckDB may run this operator of a JVM plan (given its inputs). */
+  static boolean isEngineOperator(RelNode node) {
+    if (node.getConvention() != EnumerableConvention.INSTANCE) {
+      return false;
+    }
+    if (node instanceof Join) {
+      Join join = (Join) node;
+      return !(node instanceof EnumerableBatchNestedLoopJoin)
+          && join.getVariablesSet().isEmpty() && portable(join.getCondition());
+    }
+    if (node instanceof Calc) {
+      return ((Calc) node).getProgram().getExprList().stream().allMatch(PlacementEngine::portable);
+    }
+    if (node instanceof Project) {
+      return ((Project) node).getProjects().stream().allMatch(PlacementEngine::portable);
+    }
+    if (node instanceof Filter) {
+      return portable(((Filter) node).getCondition());
+    }
+    return node instanceof Aggregate || node instanceof Sort || node instanceof EnumerableLimit
+        || node instanceof Union || node instanceof Intersect || node instanceof Minus
+        || node instanceof Values;
+  }
+
+  /** An expression the engine's SQL can carry: no correlation, parameter, sub-query, window. */
+  private static boolean portable(RexNode rex) {
+    try {
+      rex.accept(new RexVisitorImpl<Void>(true) {
+        @Override public Void visitCorrelVariable(RexCorrelVariable v) {
+          throw new IllegalStateException();
+        }
+
+        @Override public Void visitDynamicParam(RexDynamicParam p) {
+          throw new IllegalStateException();
+        }
+
+        @Override public Void visitSubQuery(RexSubQuery s) {
+          throw new IllegalStateException();
+        }
+
+        @Override public Void visitOver(RexOver over) {
+          throw new IllegalStateException();
+        }
+      });
+      return true;
+    } catch (IllegalStateException e) {
+      return false;
+    }
+  }
+
+  /** A logical copy of the subplan whose leaves are scans of the engine's inputs. */
+  private static RelNode toLogical(RelNode node, Map<RelNode, Integer> leafIndex,
+      boolean top) {
+    Integer leaf = leafIndex.get(node);
+    RelOptCluster cluster = node.getCluster();
+    if (leaf != null) {
+      RelDataType rowType = inputRowType(cluster.getTypeFactory(), node.getRowType(), leaf);
+      return LogicalTableScan.create(cluster, RelOptTableImpl.create(null, rowType,
+          ImmutableList.of(DuckDbEngine.inputName(leaf)), Expressions.constant(null)),
+          ImmutableList.of());
+    }
+    List<RelNode> inputs = new ArrayList<>();
+    for (RelNode input : node.getInputs()) {
+      inputs.add(toLogical(input, leafIndex, false));
+    }
+    if (node instanceof Join) {
+      Join join = (Join) node;
+      return LogicalJoin.create(inputs.get(0), inputs.get(1), ImmutableList.of(),
+          join.getCondition(), Set.of(), join.getJoinType());
+    }
+    if (node instanceof Calc) {
+      return LogicalCalc.create(inputs.get(0), ((Calc) node).getProgram());
+    }
+    if (node instanceof Project) {
+      Project project = (Project) node;
+      return LogicalProject.create(inputs.get(0), ImmutableList.of(), project.getProjects(),
+          project.getRowType());
+    }
+    if (node instanceof Filter) {
+      return LogicalFilter.create(inputs.get(0), ((Filter) node).getCondition());
+    }
+    if (node instanceof Aggregate) {
+      Aggregate aggregate = (Aggregate) node;
+      return LogicalAggregate.create(inputs.get(0), ImmutableList.of(),
+          aggregate.getGroupSet(), aggregate.getGroupSets(), aggregate.getAggCallList());
+    }
+    if (node instanceof Sort) {
+      Sort sort = (Sort) node;
+      if (!top && sort.offset == null && sort.fetch == null) {
+        // Order inside a subplan only fed the JVM's merge joins; DuckDB plans its own.
+        return inputs.get(0);
+      }
+      return LogicalSort.create(inputs.get(0), sort.getCollation(), sort.offset, sort.fetch);
+    }
+    if (node instanceof EnumerableLimit) {
+      EnumerableLimit limit = (EnumerableLimit) node;
+      return LogicalSort.create(inputs.get(0), RelCollations.EMPTY, limit.offset, limit.fetch);
+    }
+    if (node instanceof Union) {
+      return LogicalUnion.create(inputs, ((Union) node).all);
+    }
+    if (node instanceof Intersect) {
+      return LogicalIntersect.create(inputs, ((Intersect) node).all);
+    }
+    if (node instanceof Minus) {
+      return LogicalMinus.create(inputs, ((Minus) node).all);
+    }
+    if (node instanceof Values) {
+      Values values = (Values) node;
+      return LogicalValues.create(cluster, values.getRowType(), values.getTuples());
+    }
+    throw new IllegalStateException("not an engine operator: " + node);
+  }
+
+  /** An input's row type with its columns named as shipped. */
+  private static RelDataType inputRowType(RelDataTypeFactory typeFactory, RelDataType rowType,
+      int input) {
+    RelDataTypeFactory.Builder builder = typeFactory.builder();
+    List<RelDataTypeField> fields = rowType.getFieldList();
+    for (int j = 0; j < fields.size(); j++) {
+      builder.add(DuckDbEngine.columnName(input, j), fields.get(j).getType());
+    }
+    return builder.build();
+  }
+}

@@ -1,0 +1,223 @@
+package io.meridian.planner.engine;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.BitVector;
+import org.apache.arrow.vector.DateDayVector;
+import org.apache.arrow.vector.DecimalVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.SmallIntVector;
+import org.apache.arrow.vector.TimeMilliVector;
+import org.apache.arrow.vector.TimeStampMilliVector;
+import org.apache.arrow.vector.TinyIntVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.calcite.linq4j.Enumerator;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Rows of an intermediate result, read from the JVM side and held as Arrow record batches, ready
+ * to be handed to an engine as an Arrow stream ({@link #reader}). Values arrive in Calcite's
+ * internal representation (a DATE is a day number, a TIMESTAMP milliseconds since the epoch);
+ * their JDBC forms are accepted too.
+ */
+public final class ArrowShipment implements AutoCloseable {
+  /** Rows per record batch. */
+  static final int BATCH_ROWS = 64 * 1024;
+
+  private final Schema schema;
+  private final List<ArrowRecordBatch> batches = new ArrayList<>();
+  private long rows;
+  private long bytes;
+
+  private ArrowShipment(Schema schema) {
+    this.schema = schema;
+  }
+
+  /**
+   * Reads all rows of an enumerator into record batches.
+   *
+   * @param scalar whether each row is a bare value (a one-column row) rather than an array
+   * @param input the input's number, which names its columns
+   */
+  public static ArrowShipment read(BufferAllocator allocator, Enumerator<?> rows,
+      boolean scalar, List<EngineColumn> columns, int input) {
+    List<Field> fields = new ArrayList<>();
+    for (int j = 0; j < columns.size(); j++) {
+      fields.add(columns.get(j).arrowField(DuckDbEngine.columnName(input, j)));
+    }
+    ArrowShipment shipment = new ArrowShipment(new Schema(fields));
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(shipment.schema, allocator)) {
+      boolean more = true;
+      while (more) {
+        root.allocateNew();
+        int n = 0;
+        while (n < BATCH_ROWS && (more = rows.moveNext())) {
+          Object row = rows.current();
+          for (int c = 0; c < columns.size(); c++) {
+            Object value = scalar ? row : ((Object[]) row)[c];
+            set(root.getVector(c), columns.get(c), n, value);
+          }
+          n++;
+        }
+        if (n == 0 && !shipment.batches.isEmpty()) {
+          break;
+        }
+        root.setRowCount(n);
+        ArrowRecordBatch batch = new VectorUnloader(root).getRecordBatch();
+        shipment.batches.add(batch);
+        shipment.rows += n;
+        shipment.bytes += batch.computeBodyLength();
+      }
+    } catch (RuntimeException | Error e) {
+      shipment.close();
+      throw e;
+    }
+    return shipment;
+  }
+
+  /** Returns the number of rows held. */
+  public long rows() {
+    return rows;
+  }
+
+  /** Returns the size of the Arrow buffers held, in bytes. */
+  public long bytes() {
+    return bytes;
+  }
+
+  /** Returns a reader that replays the batches (once). */
+  public ArrowReader reader(BufferAllocator allocator) {
+    return new ArrowReader(allocator) {
+      private int next;
+
+      @Override public boolean loadNextBatch() {
+        if (next >= batches.size()) {
+          return false;
+        }
+        try {
+          prepareLoadNextBatch();
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        loadRecordBatch(batches.get(next++));
+        return true;
+      }
+
+      @Override public long bytesRead() {
+        return bytes;
+      }
+
+      @Override protected void closeReadSource() {
+      }
+
+      @Override protected Schema readSchema() {
+        return schema;
+      }
+    };
+  }
+
+  @Override public void close() {
+    batches.forEach(ArrowRecordBatch::close);
+    batches.clear();
+  }
+
+  private static void set(FieldVector vector, EngineColumn column, int i, Object value) {
+    if (value == null) {
+      vector.setNull(i);
+      return;
+    }
+    switch (column.type()) {
+    case BOOLEAN:
+      ((BitVector) vector).setSafe(i, (Boolean) value ? 1 : 0);
+      break;
+    case TINYINT:
+      ((TinyIntVector) vector).setSafe(i, ((Number) value).byteValue());
+      break;
+    case SMALLINT:
+      ((SmallIntVector) vector).setSafe(i, ((Number) value).shortValue());
+      break;
+    case INTEGER:
+      ((IntVector) vector).setSafe(i, ((Number) value).intValue());
+      break;
+    case BIGINT:
+      ((BigIntVector) vector).setSafe(i, ((Number) value).longValue());
+      break;
+    case REAL:
+      ((Float4Vector) vector).setSafe(i, ((Number) value).floatValue());
+      break;
+    case FLOAT:
+    case DOUBLE:
+      ((Float8Vector) vector).setSafe(i, ((Number) value).doubleValue());
+      break;
+    case DECIMAL:
+      BigDecimal d = value instanceof BigDecimal ? (BigDecimal) value
+          : new BigDecimal(value.toString());
+      ((DecimalVector) vector).setSafe(i, d.setScale(column.scale(), RoundingMode.HALF_UP));
+      break;
+    case CHAR:
+    case VARCHAR:
+      ((VarCharVector) vector).setSafe(i, value.toString().getBytes(StandardCharsets.UTF_8));
+      break;
+    case DATE:
+      ((DateDayVector) vector).setSafe(i, days(value));
+      break;
+    case TIME:
+      ((TimeMilliVector) vector).setSafe(i, millisOfDay(value));
+      break;
+    case TIMESTAMP:
+      ((TimeStampMilliVector) vector).setSafe(i, epochMillis(value));
+      break;
+    default:
+      throw new IllegalStateException("cannot ship " + column);
+    }
+  }
+
+  private static int days(Object value) {
+    if (value instanceof Number) {
+      return ((Number) value).intValue();
+    }
+    if (value instanceof java.sql.Date) {
+      return (int) ((java.sql.Date) value).toLocalDate().toEpochDay();
+    }
+    return (int) ((LocalDate) value).toEpochDay();
+  }
+
+  private static int millisOfDay(Object value) {
+    if (value instanceof Number) {
+      return ((Number) value).intValue();
+    }
+    if (value instanceof java.sql.Time) {
+      return (int) (((java.sql.Time) value).toLocalTime().toNanoOfDay() / 1_000_000);
+    }
+    return (int) (((LocalTime) value).toNanoOfDay() / 1_000_000);
+  }
+
+  private static long epochMillis(Object value) {
+    if (value instanceof Number) {
+      return ((Number) value).longValue();
+    }
+    if (value instanceof java.sql.Timestamp) {
+      return ((java.sql.Timestamp) value).toLocalDateTime().toInstant(ZoneOffset.UTC)
+          .toEpochMilli();
+    }
+    return ((LocalDateTime) value).toInstant(ZoneOffset.UTC).toEpochMilli();
+  }
+}
