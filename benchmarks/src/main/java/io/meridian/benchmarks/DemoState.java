@@ -19,6 +19,8 @@ final class DemoState implements AutoCloseable {
   final DemoEnvironment demo;
   final MeridianServer server;
   final Connection meridian;
+  /** Meridian with every cross-backend operator forced into the JVM ({@code placement=jvm}). */
+  final Connection meridianJvm;
   final Connection colocated;
 
   DemoState(double scale) throws Exception {
@@ -27,6 +29,9 @@ final class DemoState implements AutoCloseable {
     MeridianConfig config = demo.config("127.0.0.1", 0, dataDir);
     server = MeridianServer.start(config);
     meridian = DriverManager.getConnection(server.jdbcUrl());
+    Properties jvm = new Properties();
+    jvm.setProperty("placement", "jvm");
+    meridianJvm = DriverManager.getConnection(server.jdbcUrl(), jvm);
     Properties p = io.meridian.adapter.duckdb.DuckDbDataSource.connectionProperties(true);
     colocated = DriverManager.getConnection("jdbc:duckdb:" + demo.colocatedDatabase(), p);
     try (Statement s = colocated.createStatement()) {
@@ -37,6 +42,7 @@ final class DemoState implements AutoCloseable {
   @Override public void close() throws SQLException {
     try {
       meridian.close();
+      meridianJvm.close();
       colocated.close();
     } finally {
       server.close();

@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Federated TPC-H-derived queries over the demo layout (PostgreSQL, DuckDB, Parquet), per query:
- * Meridian over Avatica vs the same query on all data co-located in one DuckDB (the lower
- * bound). Run: {@code java -jar ... FederatedTpchBenchmark -p scale=1}.
+ * Meridian over Avatica with its chosen placement, Meridian with every cross-backend operator
+ * forced into the JVM (the approach of Calcite's JDBC adapter, with Meridian's pushdown), and
+ * the same query on all data co-located in one DuckDB (the lower bound). Run: {@code java -jar ... FederatedTpchBenchmark -p scale=1}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -54,6 +55,11 @@ public class FederatedTpchBenchmark {
   /** Meridian: the federated query through the Avatica thin driver. */
   @Benchmark public long meridian() throws Exception {
     return Drain.run(state.meridian, federatedSql);
+  }
+
+  /** Meridian with {@code placement=jvm}: cross-backend joins and aggregates in the JVM. */
+  @Benchmark public long meridianJvmPlacement() throws Exception {
+    return Drain.run(state.meridianJvm, federatedSql);
   }
 
   /** The co-located limit: the original query on one DuckDB holding all tables. */

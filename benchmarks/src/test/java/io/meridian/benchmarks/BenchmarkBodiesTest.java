@@ -16,6 +16,7 @@ class BenchmarkBodiesTest {
       long meridian = b.meridian();
       assertThat(meridian).isEqualTo(10);
       assertThat(b.colocatedDuckDb()).isEqualTo(meridian);
+      assertThat(b.meridianJvmPlacement()).isEqualTo(meridian);
     } finally {
       b.tearDown();
     }

@@ -1,9 +1,12 @@
 package io.meridian.planner;
 
+import io.meridian.adapter.duckdb.DuckDbDataSource;
 import io.meridian.adapter.duckdb.DuckDbSqlDialect;
+import io.meridian.adapter.jdbc.BackendConvention;
 import io.meridian.cost.EngineCoefficients;
 import io.meridian.planner.engine.DuckDbEngine;
 import io.meridian.planner.engine.EngineColumn;
+import io.meridian.planner.rel.BackendToEnumerableConverter;
 import io.meridian.planner.rel.EngineExecution;
 import io.meridian.planner.rel.EngineSql;
 
@@ -158,7 +161,7 @@ public final class PlacementEngine {
     }
     String sql;
     try {
-      sql = EngineSql.write(toLogical(top, leafIndex, true), DuckDbSqlDialect.DEFAULT);
+      sql = EngineSql.write(toLogical(top, leafIndex, false), DuckDbSqlDialect.DEFAULT);
       int columns = DuckDbEngine.shared().check(sql, inputColumns);
       if (columns != outputColumns.size()) {
         LOG.debug("stays in the JVM: DuckDB returns {} columns, the plan {}", columns,
@@ -170,12 +173,48 @@ public final class PlacementEngine {
       return null;
     }
     List<RelNode> inputs = new ArrayList<>();
-    for (RelNode leaf : leaves) {
-      inputs.add(visit(leaf));
+    List<String> arrowSql = new ArrayList<>();
+    for (int i = 0; i < leaves.size(); i++) {
+      String arrow = arrowSql(leaves.get(i), i);
+      arrowSql.add(arrow == null ? "" : arrow);
+      inputs.add(arrow == null ? visit(leaves.get(i)) : leaves.get(i));
     }
     return new EngineExecution(top.getCluster(),
         top.getCluster().traitSetOf(EnumerableConvention.INSTANCE), top.getRowType(), "duckdb",
-        sql, inputs, inputColumns, outputColumns, rows(mq, top), decision);
+        sql, inputs, inputColumns, arrowSql, outputColumns, rows(mq, top), decision);
+  }
+
+  /**
+   * The statement that makes a DuckDB-based backend (a DuckDB file, Parquet files) hand a
+   * fragment's rows to the engine as Arrow, or null if the input is read in the JVM. An order
+   * the fragment was given only for the JVM's merge joins is dropped.
+   */
+  private static @Nullable String arrowSql(RelNode leaf, int input) {
+    if (!(leaf instanceof BackendToEnumerableConverter)
+        || !(leaf.getInput(0).getConvention() instanceof BackendConvention)) {
+      return null;
+    }
+    BackendConvention convention = (BackendConvention) leaf.getInput(0).getConvention();
+    try {
+      if (!convention.dataSource().isWrapperFor(DuckDbDataSource.class)) {
+        return null;
+      }
+      RelNode fragment = leaf.getInput(0);
+      if (fragment instanceof Sort && ((Sort) fragment).fetch == null
+          && ((Sort) fragment).offset == null) {
+        fragment = fragment.getInput(0);
+      }
+      StringBuilder sql = new StringBuilder("SELECT * FROM (")
+          .append(EngineSql.write(fragment, convention.dialect)).append(") AS m_fragment(");
+      for (int j = 0; j < leaf.getRowType().getFieldCount(); j++) {
+        sql.append(j > 0 ? ", " : "")
+            .append(convention.dialect.quoteIdentifier(DuckDbEngine.columnName(input, j)));
+      }
+      return sql.append(')').toString();
+    } catch (SQLException | RuntimeException | AssertionError e) {
+      LOG.debug("input {} is read in the JVM: {}", input, e.getMessage());
+      return null;
+    }
   }
 
   private static double rows(RelMetadataQuery mq, RelNode rel) {
@@ -263,7 +302,7 @@ public final class PlacementEngine {
 
   /** A logical copy of the subplan whose leaves are scans of the engine's inputs. */
   private static RelNode toLogical(RelNode node, Map<RelNode, Integer> leafIndex,
-      boolean top) {
+      boolean underJoin) {
     Integer leaf = leafIndex.get(node);
     RelOptCluster cluster = node.getCluster();
     if (leaf != null) {
@@ -274,7 +313,7 @@ public final class PlacementEngine {
     }
     List<RelNode> inputs = new ArrayList<>();
     for (RelNode input : node.getInputs()) {
-      inputs.add(toLogical(input, leafIndex, false));
+      inputs.add(toLogical(input, leafIndex, node instanceof Join));
     }
     if (node instanceof Join) {
       Join join = (Join) node;
@@ -299,8 +338,8 @@ public final class PlacementEngine {
     }
     if (node instanceof Sort) {
       Sort sort = (Sort) node;
-      if (!top && sort.offset == null && sort.fetch == null) {
-        // Order inside a subplan only fed the JVM's merge joins; DuckDB plans its own.
+      if (underJoin && sort.offset == null && sort.fetch == null) {
+        // An order that only fed the JVM's merge join; DuckDB plans its own join.
         return inputs.get(0);
       }
       return LogicalSort.create(inputs.get(0), sort.getCollation(), sort.offset, sort.fetch);

@@ -93,6 +93,31 @@ public final class ArrowShipment implements AutoCloseable {
     return shipment;
   }
 
+  /**
+   * Reads all batches of an Arrow stream (an engine's own result, exported by it) without
+   * converting a value.
+   */
+  public static ArrowShipment read(ArrowReader reader) throws java.io.IOException {
+    VectorSchemaRoot root = reader.getVectorSchemaRoot();
+    ArrowShipment shipment = new ArrowShipment(root.getSchema());
+    try {
+      while (reader.loadNextBatch()) {
+        ArrowRecordBatch batch = new VectorUnloader(root).getRecordBatch();
+        shipment.batches.add(batch);
+        shipment.rows += root.getRowCount();
+        shipment.bytes += batch.computeBodyLength();
+      }
+      if (shipment.batches.isEmpty()) {
+        root.setRowCount(0);
+        shipment.batches.add(new VectorUnloader(root).getRecordBatch());
+      }
+    } catch (java.io.IOException | RuntimeException | Error e) {
+      shipment.close();
+      throw e;
+    }
+    return shipment;
+  }
+
   /** Returns the number of rows held. */
   public long rows() {
     return rows;

@@ -111,18 +111,26 @@ public final class DuckDbEngine {
   }
 
   /**
+   * An input that a DuckDB-based backend (a DuckDB file, Parquet files) produces: its statement
+   * runs there and its result is taken as Arrow, without converting a value in the JVM. The
+   * statement names its columns as the engine's statement expects them.
+   */
+  public record ArrowSource(javax.sql.DataSource dataSource, String sql) {
+  }
+
+  /**
    * Runs a statement over inputs; called by generated code. Each input is read whole (in the
    * calling thread, so a backend's transaction and errors stay where they belong) and shipped
    * as Arrow; the result is read as it is produced.
    *
    * @param sql the statement, naming input {@code i} {@code m_in_<i>}
-   * @param inputs the inputs' rows: arrays, or bare values where {@code inputColumns} has one
-   *     column and the input is scalar
+   * @param inputs each input: an {@link Enumerable} of rows (arrays, or bare values where the
+   *     input is scalar), or an {@link ArrowSource}
    * @param scalar for each input, whether its rows are bare values
    * @param inputColumns for each input, its columns ({@link EngineColumn#encode})
    * @param outputColumns the result's columns
    */
-  public static Enumerable<Object[]> execute(String sql, Enumerable<?>[] inputs,
+  public static Enumerable<Object[]> execute(String sql, Object[] inputs,
       boolean[] scalar, String[] inputColumns, String outputColumns) {
     List<EngineColumn> output = EngineColumn.decode(outputColumns);
     return new AbstractEnumerable<>() {
@@ -132,7 +140,7 @@ public final class DuckDbEngine {
     };
   }
 
-  private Enumerator<Object[]> open(String sql, Enumerable<?>[] inputs, boolean[] scalar,
+  private Enumerator<Object[]> open(String sql, Object[] inputs, boolean[] scalar,
       String[] inputColumns, List<EngineColumn> output) {
     BufferAllocator queryAllocator = allocator.newChildAllocator("query", 0, Long.MAX_VALUE);
     List<ArrowShipment> shipments = new ArrayList<>();
@@ -142,13 +150,18 @@ public final class DuckDbEngine {
       long shippedRows = 0;
       long shippedBytes = 0;
       for (int i = 0; i < inputs.length; i++) {
-        try (Enumerator<?> rows = inputs[i].enumerator()) {
-          ArrowShipment shipment = ArrowShipment.read(queryAllocator, rows, scalar[i],
-              EngineColumn.decode(inputColumns[i]), i);
-          shipments.add(shipment);
-          shippedRows += shipment.rows();
-          shippedBytes += shipment.bytes();
+        ArrowShipment shipment;
+        if (inputs[i] instanceof ArrowSource) {
+          shipment = readArrow((ArrowSource) inputs[i], queryAllocator);
+        } else {
+          try (Enumerator<?> rows = ((Enumerable<?>) inputs[i]).enumerator()) {
+            shipment = ArrowShipment.read(queryAllocator, rows, scalar[i],
+                EngineColumn.decode(inputColumns[i]), i);
+          }
         }
+        shipments.add(shipment);
+        shippedRows += shipment.rows();
+        shippedBytes += shipment.bytes();
       }
       LOG.debug("DuckDB engine: {} input(s), {} rows, {} bytes of Arrow", inputs.length,
           shippedRows, shippedBytes);
@@ -170,6 +183,21 @@ public final class DuckDbEngine {
       }
       throw new IllegalStateException("the DuckDB engine failed to run [" + sql + "]: "
           + e.getMessage(), e);
+    }
+  }
+
+  /** Runs an input's statement in its DuckDB-based backend and takes the result as Arrow. */
+  private static ArrowShipment readArrow(ArrowSource source, BufferAllocator allocator)
+      throws SQLException {
+    try (Connection c = source.dataSource().getConnection();
+         Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery(source.sql());
+         org.apache.arrow.vector.ipc.ArrowReader reader = (org.apache.arrow.vector.ipc.ArrowReader)
+             rs.unwrap(org.duckdb.DuckDBResultSet.class)
+                 .arrowExportStream(allocator, ArrowShipment.BATCH_ROWS)) {
+      return ArrowShipment.read(reader);
+    } catch (java.io.IOException e) {
+      throw new SQLException("reading an input as Arrow: " + e.getMessage(), e);
     }
   }
 

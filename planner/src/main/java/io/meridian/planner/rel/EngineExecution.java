@@ -10,7 +10,7 @@ import org.apache.calcite.adapter.enumerable.EnumerableRelImplementor;
 import org.apache.calcite.adapter.enumerable.JavaRowFormat;
 import org.apache.calcite.adapter.enumerable.PhysType;
 import org.apache.calcite.adapter.enumerable.PhysTypeImpl;
-import org.apache.calcite.linq4j.Enumerable;
+import org.apache.calcite.adapter.jdbc.JdbcConvention;
 import org.apache.calcite.linq4j.tree.BlockBuilder;
 import org.apache.calcite.linq4j.tree.Expression;
 import org.apache.calcite.linq4j.tree.Expressions;
@@ -23,10 +23,12 @@ import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.RelWriter;
 import org.apache.calcite.rel.metadata.RelMetadataQuery;
 import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.schema.Schemas;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import javax.sql.DataSource;
 
 import static java.util.Objects.requireNonNull;
 
@@ -42,18 +44,27 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
   private final ImmutableList<RelNode> inputs;
   private final ImmutableList<List<EngineColumn>> inputColumns;
   private final List<EngineColumn> outputColumns;
+  private final ImmutableList<String> arrowSql;
   private final double rows;
   private final String decision;
 
+  /**
+   * Creates an engine execution.
+   *
+   * @param arrowSql for each input, the statement its DuckDB-based backend runs to hand its
+   *     rows over as Arrow, with the columns named as the engine expects them; empty where the
+   *     input's rows are read in the JVM and converted
+   */
   public EngineExecution(RelOptCluster cluster, RelTraitSet traits, RelDataType rowType,
       String engine, String sql, List<RelNode> inputs, List<List<EngineColumn>> inputColumns,
-      List<EngineColumn> outputColumns, double rows, String decision) {
+      List<String> arrowSql, List<EngineColumn> outputColumns, double rows, String decision) {
     super(cluster, traits);
     this.rowType = requireNonNull(rowType, "rowType");
     this.engine = requireNonNull(engine, "engine");
     this.sql = requireNonNull(sql, "sql");
     this.inputs = ImmutableList.copyOf(inputs);
     this.inputColumns = ImmutableList.copyOf(inputColumns);
+    this.arrowSql = ImmutableList.copyOf(arrowSql);
     this.outputColumns = List.copyOf(outputColumns);
     this.rows = rows;
     this.decision = requireNonNull(decision, "decision");
@@ -79,7 +90,7 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
 
   @Override public RelNode copy(RelTraitSet traitSet, List<RelNode> newInputs) {
     return new EngineExecution(getCluster(), traitSet, rowType, engine, sql, newInputs,
-        inputColumns, outputColumns, rows, decision);
+        inputColumns, arrowSql, outputColumns, rows, decision);
   }
 
   @Override protected RelDataType deriveRowType() {
@@ -99,8 +110,14 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
     for (int i = 0; i < inputs.size(); i++) {
       pw.input(DuckDbEngine.inputName(i), inputs.get(i));
     }
+    StringBuilder shipped = new StringBuilder();
+    for (int i = 0; i < inputs.size(); i++) {
+      shipped.append(i > 0 ? ", " : "").append(DuckDbEngine.inputName(i))
+          .append(arrowSql.get(i).isEmpty() ? ": rows from the JVM" : ": Arrow from DuckDB");
+    }
     return pw.item("engine", engine)
         .item("sql", sql.replace('\n', ' '))
+        .item("inputs", shipped.toString())
         .item("rows", String.format(Locale.ROOT, "%.0f", rows))
         .item("placement", decision);
   }
@@ -111,6 +128,17 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
     List<Expression> scalar = new ArrayList<>();
     List<Expression> columns = new ArrayList<>();
     for (int i = 0; i < inputs.size(); i++) {
+      columns.add(Expressions.constant(EngineColumn.encode(inputColumns.get(i))));
+      if (!arrowSql.get(i).isEmpty()) {
+        // The backend's own statement, its result taken as Arrow: no row passes the JVM.
+        JdbcConvention convention =
+            (JdbcConvention) inputs.get(i).getInput(0).getConvention();
+        inputExpressions.add(Expressions.new_(DuckDbEngine.ArrowSource.class,
+            Schemas.unwrap(convention.expression, DataSource.class),
+            Expressions.constant(arrowSql.get(i))));
+        scalar.add(Expressions.constant(false));
+        continue;
+      }
       Result input = implementor.visitChild(this, i, (EnumerableRel) inputs.get(i),
           Prefer.ARRAY);
       Expression rows = builder.append(DuckDbEngine.inputName(i), input.block);
@@ -121,14 +149,13 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
       }
       inputExpressions.add(rows);
       scalar.add(Expressions.constant(isScalar));
-      columns.add(Expressions.constant(EngineColumn.encode(inputColumns.get(i))));
     }
     PhysType physType = PhysTypeImpl.of(implementor.getTypeFactory(), getRowType(),
         JavaRowFormat.ARRAY, false);
     builder.add(Expressions.return_(null,
         Expressions.call(DuckDbEngine.class, "execute",
             Expressions.constant(sql),
-            Expressions.newArrayInit(Enumerable.class, inputExpressions),
+            Expressions.newArrayInit(Object.class, inputExpressions),
             Expressions.newArrayInit(boolean.class, scalar),
             Expressions.newArrayInit(String.class, columns),
             Expressions.constant(EngineColumn.encode(outputColumns)))));
