@@ -18,6 +18,8 @@ import org.apache.calcite.adapter.enumerable.EnumerableLimit;
 import org.apache.calcite.linq4j.tree.Expressions;
 import org.apache.calcite.plan.RelOptCluster;
 import org.apache.calcite.prepare.RelOptTableImpl;
+import org.apache.calcite.rel.RelCollation;
+import org.apache.calcite.rel.RelCollationTraitDef;
 import org.apache.calcite.rel.RelCollations;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.Aggregate;
@@ -159,9 +161,22 @@ public final class PlacementEngine {
     for (int i = 0; i < leaves.size(); i++) {
       leafIndex.put(leaves.get(i), i);
     }
+    // The orders the JVM plan above may rely on (a merge join's input). Where there are
+    // several (the output of a merge join is ordered by either side's keys, which are equal),
+    // the first is the ORDER BY.
+    List<RelCollation> collations =
+        top.getTraitSet().getTraits(RelCollationTraitDef.INSTANCE);
+    RelCollation collation = collations == null || collations.isEmpty()
+        ? RelCollations.EMPTY : collations.get(0);
     String sql;
     try {
-      sql = EngineSql.write(toLogical(top, leafIndex, false), DuckDbSqlDialect.DEFAULT);
+      RelNode logical = toLogical(top, leafIndex, false);
+      if (!collation.getFieldCollations().isEmpty()
+          && !(logical instanceof Sort && ((Sort) logical).getCollation().equals(collation))) {
+        // The JVM plan above relies on this order (a merge join): DuckDB must deliver it.
+        logical = LogicalSort.create(logical, collation, null, null);
+      }
+      sql = EngineSql.write(logical, DuckDbSqlDialect.DEFAULT);
       int columns = DuckDbEngine.shared().check(sql, inputColumns);
       if (columns != outputColumns.size()) {
         LOG.debug("stays in the JVM: DuckDB returns {} columns, the plan {}", columns,
@@ -180,7 +195,10 @@ public final class PlacementEngine {
       inputs.add(arrow == null ? visit(leaves.get(i)) : leaves.get(i));
     }
     return new EngineExecution(top.getCluster(),
-        top.getCluster().traitSetOf(EnumerableConvention.INSTANCE), top.getRowType(), "duckdb",
+        top.getCluster().traitSetOf(EnumerableConvention.INSTANCE)
+            .replaceIfs(RelCollationTraitDef.INSTANCE,
+                () -> collations == null ? List.of() : collations),
+        top.getRowType(), "duckdb",
         sql, inputs, inputColumns, arrowSql, outputColumns, rows(mq, top), decision);
   }
 

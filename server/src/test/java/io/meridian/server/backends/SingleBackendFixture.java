@@ -20,7 +20,9 @@ import java.util.Map;
 /**
  * The eight TPC-H tables (the oracle's rows) in each JDBC backend: a PostgreSQL database
  * {@code tpch}, the oracle's DuckDB file opened read-only, and a real ClickHouse server; served
- * by one Meridian server as catalogs {@code tpch_pg}, {@code tpch_duckdb}, {@code tpch_ch}.
+ * by one Meridian server as catalogs {@code tpch_pg}, {@code tpch_duckdb}, {@code tpch_ch}, with
+ * the demo's Parquet lineitem as catalog {@code lake}, so that tests can spread the tables over
+ * backends in any layout.
  * Started once per JVM, stopped when the JVM exits.
  */
 final class SingleBackendFixture {
@@ -78,7 +80,9 @@ final class SingleBackendFixture {
           new CatalogSpec("scratch_duckdb", "duckdb",
               Map.of("path", work.resolve("scratch.duckdb").toString())),
           new CatalogSpec(Backend.CLICKHOUSE.catalog, "clickhouse",
-              Map.of("url", clickHouse.jdbcUrl("default"))));
+              Map.of("url", clickHouse.jdbcUrl("default"))),
+          new CatalogSpec("lake", "parquet",
+              Map.of("path", fixture.demo().lakeDirectory().toString())));
       MeridianServer server = MeridianServer.start(
           new MeridianConfig("127.0.0.1", 0, "PROTOBUF", work.resolve("data"), catalogs));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {

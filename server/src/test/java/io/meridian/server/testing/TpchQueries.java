@@ -70,6 +70,21 @@ public final class TpchQueries {
     return out.toString();
   }
 
+  /** Qualifies each table name with its own prefix ({@code catalog.schema} per table). */
+  public static String qualifyEach(String sql, Map<String, String> prefixOfTable) {
+    Matcher m = TABLE.matcher(sql);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String prefix = prefixOfTable.get(m.group(1));
+      if (prefix == null) {
+        throw new IllegalArgumentException("no place for table " + m.group(1));
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(prefix + "." + m.group(1)));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
   /** Qualifies every table name with one prefix ({@code catalog.schema}). */
   public static String qualifyAll(String sql, String prefix) {
     Matcher m = TABLE.matcher(sql);
