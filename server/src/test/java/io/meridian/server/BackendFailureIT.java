@@ -2,6 +2,8 @@ package io.meridian.server;
 
 import com.google.common.collect.ImmutableList;
 
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
 import io.meridian.adapter.CatalogSpec;
 import io.meridian.server.config.MeridianConfig;
 import io.meridian.server.testing.DemoServerFixture;
@@ -16,6 +18,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
+import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -59,6 +62,62 @@ class BackendFailureIT {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getLong(1)).isEqualTo(25);
       }
+    }
+  }
+  /**
+   * A backend that goes down while the server runs fails the federated statements that read
+   * it, also when the DuckDB engine joins them, with a message naming its catalog and never
+   * its password; the others keep working.
+   */
+  @Test void backendDownMidLifeFailsEngineStatementsNamingIt() throws Exception {
+    DemoServerFixture fixture = DemoServerFixture.get();
+    Path dataDir = Path.of("target", "it-crm-postgres").toAbsolutePath();
+    EmbeddedPostgres crm = EmbeddedPostgres.builder().setDataDirectory(dataDir)
+        .setCleanDataDirectory(true).setPort(0)
+        .setServerConfig("listen_addresses", "127.0.0.1").start();
+    try {
+      try (Connection c = crm.getPostgresDatabase().getConnection();
+           Statement s = c.createStatement()) {
+        s.execute("ALTER USER postgres PASSWORD 'crm-S3cret'");
+        s.execute("CREATE TABLE accounts (suppkey integer, manager text)");
+        s.execute("INSERT INTO accounts SELECT g, 'manager ' || (g % 7)"
+            + " FROM generate_series(1, 5000) g");
+      }
+      ImmutableList<CatalogSpec> catalogs = ImmutableList.<CatalogSpec>builder()
+          .addAll(fixture.demo().catalogs())
+          .add(new CatalogSpec("crm", "postgres", Map.of(
+              "url", "jdbc:postgresql://127.0.0.1:" + crm.getPort() + "/postgres",
+              "user", "postgres", "password", "crm-S3cret", "connect-timeout-seconds", "2")))
+          .build();
+      String federated = "SELECT a.manager, count(*) AS parts FROM crm.public.accounts a"
+          + " JOIN analytics.tpch.partsupp ps ON ps.ps_suppkey = a.suppkey"
+          + " GROUP BY a.manager ORDER BY a.manager";
+      Properties duckdb = new Properties();
+      duckdb.setProperty("placement", "duckdb");
+      try (MeridianServer server = MeridianServer.start(new MeridianConfig("127.0.0.1", 0,
+          "PROTOBUF", Path.of("target", "it-data-crm"), catalogs));
+           Connection c = DriverManager.getConnection(server.jdbcUrl(), duckdb);
+           Statement s = c.createStatement()) {
+        try (ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + federated)) {
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getString(1)).startsWith("EngineExecution(");
+        }
+        try (ResultSet rs = s.executeQuery(federated)) {
+          assertThat(rs.next()).isTrue();
+        }
+        crm.close();
+        assertThatThrownBy(() -> s.executeQuery(federated).next())
+            .isInstanceOf(SQLException.class)
+            .hasMessageContaining("catalog 'crm' (postgres) is unavailable")
+            .hasMessageNotContaining("crm-S3cret");
+        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM analytics.tpch.supplier s"
+            + " JOIN shop.public.nation n ON n.n_nationkey = s.s_nationkey")) {
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getLong(1)).isPositive();
+        }
+      }
+    } finally {
+      crm.close();
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.meridian.planner.engine;
 
 import io.meridian.adapter.duckdb.DuckDbDataSource;
+import io.meridian.adapter.jdbc.CatalogDataSource;
 
 import org.apache.arrow.c.ArrowArrayStream;
 import org.apache.arrow.c.Data;
@@ -181,8 +182,10 @@ public final class DuckDbEngine {
       if (e instanceof RuntimeException) {
         throw (RuntimeException) e;
       }
-      throw new IllegalStateException("the DuckDB engine failed to run [" + sql + "]: "
-          + e.getMessage(), e);
+      // An input's backend reports itself (a catalog that is down names the catalog); a
+      // failure of the engine's own statement says it is the engine's.
+      throw new IllegalStateException(connection == null ? e.getMessage()
+          : "the DuckDB engine failed: " + e.getMessage(), e);
     }
   }
 
@@ -198,6 +201,13 @@ public final class DuckDbEngine {
       return ArrowShipment.read(reader);
     } catch (java.io.IOException e) {
       throw new SQLException("reading an input as Arrow: " + e.getMessage(), e);
+    } catch (SQLException e) {
+      CatalogDataSource catalog = source.dataSource().isWrapperFor(CatalogDataSource.class)
+          ? source.dataSource().unwrap(CatalogDataSource.class) : null;
+      if (catalog == null) {
+        throw e;
+      }
+      throw new SQLException(catalog.describe(e), e.getSQLState(), e);
     }
   }
 

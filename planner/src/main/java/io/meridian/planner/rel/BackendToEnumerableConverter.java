@@ -1,5 +1,6 @@
 package io.meridian.planner.rel;
 
+import io.meridian.adapter.jdbc.BackendFailures;
 import io.meridian.cost.EngineCoefficients;
 
 import org.apache.calcite.adapter.enumerable.EnumerableRelImplementor;
@@ -10,8 +11,10 @@ import org.apache.calcite.linq4j.tree.BlockStatement;
 import org.apache.calcite.linq4j.tree.ConstantExpression;
 import org.apache.calcite.linq4j.tree.Expression;
 import org.apache.calcite.linq4j.tree.Expressions;
+import org.apache.calcite.linq4j.tree.GotoStatement;
 import org.apache.calcite.linq4j.tree.MethodCallExpression;
 import org.apache.calcite.linq4j.tree.Shuttle;
+import org.apache.calcite.linq4j.tree.Statement;
 import org.apache.calcite.plan.RelOptCluster;
 import org.apache.calcite.plan.RelOptCost;
 import org.apache.calcite.plan.RelOptPlanner;
@@ -21,6 +24,7 @@ import org.apache.calcite.rel.core.Join;
 import org.apache.calcite.rel.core.JoinRelType;
 import org.apache.calcite.rel.metadata.RelMetadataQuery;
 import org.apache.calcite.runtime.Hook;
+import org.apache.calcite.schema.Schemas;
 import org.apache.calcite.sql.SqlDialect;
 import org.apache.calcite.sql.util.SqlString;
 
@@ -52,6 +56,29 @@ public final class BackendToEnumerableConverter extends JdbcToEnumerableConverte
    * {@link BackendSqlImplementor} where it differs from Calcite's (semi- and anti-joins).
    */
   @Override public Result implement(EnumerableRelImplementor implementor, Prefer pref) {
+    return namingFailures(implementFragment(implementor, pref));
+  }
+
+  /**
+   * Wraps the fragment's rows so that a backend that goes away mid-statement fails it with a
+   * message naming the catalog ({@link BackendFailures}).
+   */
+  private Result namingFailures(Result result) {
+    List<Statement> statements = result.block.statements;
+    Statement last = statements.isEmpty() ? null : statements.get(statements.size() - 1);
+    if (!(last instanceof GotoStatement) || ((GotoStatement) last).expression == null) {
+      return result;
+    }
+    JdbcConvention convention = (JdbcConvention) getInput().getConvention();
+    List<Statement> wrapped = new java.util.ArrayList<>(statements.subList(0,
+        statements.size() - 1));
+    wrapped.add(Expressions.return_(null, Expressions.call(BackendFailures.class, "naming",
+        ((GotoStatement) last).expression,
+        Schemas.unwrap(convention.expression, javax.sql.DataSource.class))));
+    return new Result(Expressions.block(wrapped), result.physType, result.format);
+  }
+
+  private Result implementFragment(EnumerableRelImplementor implementor, Prefer pref) {
     if (getInput() instanceof BackendStatement) {
       return implementStatement(implementor, pref, (BackendStatement) getInput());
     }
@@ -91,7 +118,7 @@ public final class BackendToEnumerableConverter extends JdbcToEnumerableConverte
     Result result;
     try (Hook.Closeable ignored = Hook.QUERY_PLAN.addThread((String s) -> standInSql[0] = s)) {
       result = new BackendToEnumerableConverter(getCluster(), getTraitSet(), standIn)
-          .implement(implementor, pref);
+          .implementFragment(implementor, pref);
     }
     if (standInSql[0] == null) {
       throw new IllegalStateException("no SQL generated for " + standIn);

@@ -40,6 +40,29 @@ public final class CatalogDataSource implements DataSource, AutoCloseable {
   }
 
   /**
+   * Returns the exception to report for a failure while a statement ran on one of this
+   * catalog's connections: if the backend went away (a connection failure, SQL state class
+   * {@code 08}, or PostgreSQL's {@code 57P01}-{@code 57P03}, the server shutting down), one that
+   * names the catalog as unavailable, without credentials; otherwise {@code e} itself.
+   */
+  public RuntimeException failure(RuntimeException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException && isConnectionFailure((SQLException) t)) {
+        return new IllegalStateException(unavailableMessage(t), e);
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return e;
+  }
+
+  private static boolean isConnectionFailure(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("08") || state.startsWith("57P"));
+  }
+
+  /**
    * Returns a message for any failure of this catalog that names the catalog exactly once and
    * holds no credentials.
    */
