@@ -18,6 +18,7 @@ import org.apache.calcite.plan.RelOptRule;
 import org.apache.calcite.tools.Program;
 import org.apache.calcite.tools.Programs;
 import io.meridian.adapter.jdbc.BackendConvention;
+import io.meridian.cost.EngineCoefficients;
 import io.meridian.planner.rules.FilterPullCommonFactorsRule;
 import io.meridian.planner.rules.JoinRightNestedToLeftDeepRule;
 
@@ -51,13 +52,16 @@ public final class FederatedPrograms {
   private FederatedPrograms() {
   }
 
-  /** Returns the whole program, with cross-backend work placed by cost. */
+  /** Returns the whole program, with cross-backend work placed by the built-in costs. */
   public static Program federated() {
-    return federated(Placement.AUTO);
+    return federated(Placement.AUTO, EngineCoefficients.builtIn());
   }
 
-  /** Returns the whole program, with cross-backend work placed as {@code placement} says. */
-  public static Program federated(Placement placement) {
+  /**
+   * Returns the whole program, with cross-backend work placed as {@code placement} says, by
+   * {@code coefficients} where it is chosen by cost.
+   */
+  public static Program federated(Placement placement, EngineCoefficients coefficients) {
     return Programs.sequence(
         Programs.subQuery(MeridianMetadata.PROVIDER),
         Programs.decorrelate(),
@@ -66,7 +70,7 @@ public final class FederatedPrograms {
         FederatedPrograms::normalizeAndPlace,
         Programs.calc(MeridianMetadata.PROVIDER),
         (planner, rel, traits, materializations, lattices) ->
-            PlacementEngine.place(rel, placement));
+            PlacementEngine.place(rel, placement, coefficients));
   }
 
   /**

@@ -5,6 +5,8 @@ import org.apache.calcite.avatica.Handler;
 import org.apache.calcite.avatica.HandlerImpl;
 import org.apache.calcite.config.CalciteConnectionProperty;
 import org.apache.calcite.config.NullCollation;
+import io.meridian.cost.EngineCoefficients;
+
 import org.apache.calcite.jdbc.CalciteConnection;
 import org.apache.calcite.jdbc.CalciteSchema;
 import org.apache.calcite.jdbc.Driver;
@@ -57,10 +59,18 @@ public final class MeridianDriver extends Driver {
   }
 
   private final CatalogRegistry catalogs;
+  private final EngineCoefficients coefficients;
 
+  /** Creates a driver with the built-in cost coefficients. */
   public MeridianDriver(CatalogRegistry catalogs) {
+    this(catalogs, EngineCoefficients.builtIn());
+  }
+
+  /** Creates a driver whose connections plan with the given cost coefficients. */
+  public MeridianDriver(CatalogRegistry catalogs, EngineCoefficients coefficients) {
     super(null);
     this.catalogs = requireNonNull(catalogs, "catalogs");
+    this.coefficients = requireNonNull(coefficients, "coefficients");
   }
 
   /** Returns the catalogs every connection sees. */
@@ -114,12 +124,11 @@ public final class MeridianDriver extends Driver {
         SchemaPlus root = connection.unwrap(CalciteConnection.class).getRootSchema();
         String placement = connection.unwrap(CalciteConnection.class).getProperties()
             .getProperty(Placement.PROPERTY);
-        if (placement != null) {
-          try {
-            Placement.register(CalciteSchema.from(root), Placement.parse(placement));
-          } catch (IllegalArgumentException e) {
-            throw new SQLException(e.getMessage(), "08001", e);
-          }
+        try {
+          SessionSettings.register(CalciteSchema.from(root), new SessionSettings(
+              placement == null ? Placement.AUTO : Placement.parse(placement), coefficients));
+        } catch (IllegalArgumentException e) {
+          throw new SQLException(e.getMessage(), "08001", e);
         }
         catalogs.backends().forEach((name, backend) -> root.add(name, backend.schema()));
         // The default schema for unqualified names: "catalog" or "catalog.schema".

@@ -174,7 +174,8 @@ public class MeridianPrepare extends CalcitePrepareImpl {
       }
 
       @Override protected Program getProgram() {
-        return FederatedPrograms.federated(Placement.of(context.getMutableRootSchema()));
+        SessionSettings settings = SessionSettings.of(context.getMutableRootSchema());
+        return FederatedPrograms.federated(settings.placement(), settings.coefficients());
       }
 
       // Calcite walks every schema of every catalog looking for lattices and materializations

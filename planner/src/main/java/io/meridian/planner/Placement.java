@@ -1,10 +1,6 @@
 package io.meridian.planner;
 
-import org.apache.calcite.jdbc.CalciteSchema;
-
 import java.util.Locale;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * Where the part of a statement that spans backends runs: chosen by cost ({@link #AUTO}, the
@@ -23,8 +19,6 @@ public enum Placement {
   /** The connection property that sets a session's placement. */
   public static final String PROPERTY = "placement";
 
-  private static final Map<CalciteSchema, Placement> SESSIONS = new WeakHashMap<>();
-
   /**
    * Parses a property value (case-insensitive).
    *
@@ -37,15 +31,5 @@ public enum Placement {
       throw new IllegalArgumentException("unknown placement '" + value
           + "': expected auto, jvm or duckdb", e);
     }
-  }
-
-  /** Records the placement of the session whose root schema is {@code root}. */
-  static synchronized void register(CalciteSchema root, Placement placement) {
-    SESSIONS.put(root, placement);
-  }
-
-  /** Returns the placement of the session whose root schema is {@code root}. */
-  static synchronized Placement of(CalciteSchema root) {
-    return SESSIONS.getOrDefault(root, AUTO);
   }
 }

@@ -81,24 +81,27 @@ import java.util.Set;
  */
 public final class PlacementEngine {
   private static final Logger LOG = LoggerFactory.getLogger(PlacementEngine.class);
-  private static final EngineCoefficients COEFFICIENTS = EngineCoefficients.builtIn();
-  private static final double JVM_ROW = COEFFICIENTS.get("enumerable.row-cpu");
-  private static final double ENGINE_ROW = COEFFICIENTS.get("duckdb-engine.row-cpu");
-  private static final double ENGINE_FIXED = COEFFICIENTS.get("duckdb-engine.fixed");
-  private static final double ARROW_ROW = COEFFICIENTS.get("transfer.arrow.row");
-
   private final Placement placement;
+  private final double jvmRow;
+  private final double engineRow;
+  private final double engineFixed;
+  private final double arrowRow;
 
-  private PlacementEngine(Placement placement) {
+  private PlacementEngine(Placement placement, EngineCoefficients coefficients) {
     this.placement = placement;
+    this.jvmRow = coefficients.get("enumerable.row-cpu");
+    this.engineRow = coefficients.get("duckdb-engine.row-cpu");
+    this.engineFixed = coefficients.get("duckdb-engine.fixed");
+    this.arrowRow = coefficients.get("transfer.arrow.row");
   }
 
   /** Returns the plan with subplans moved to the engines chosen for them. */
-  public static RelNode place(RelNode plan, Placement placement) {
+  public static RelNode place(RelNode plan, Placement placement,
+      EngineCoefficients coefficients) {
     if (placement == Placement.JVM) {
       return plan;
     }
-    return new PlacementEngine(placement).visit(plan);
+    return new PlacementEngine(placement, coefficients).visit(plan);
   }
 
   private RelNode visit(RelNode node) {
@@ -143,9 +146,9 @@ public final class PlacementEngine {
     double[] cost = new double[2];
     cost(top, leaves, mq, cost);
     double jvm = cost[0];
-    double engine = ENGINE_FIXED + cost[1];
+    double engine = engineFixed + cost[1];
     for (RelNode leaf : leaves) {
-      engine += rows(mq, leaf) * ARROW_ROW;
+      engine += rows(mq, leaf) * arrowRow;
     }
     String decision;
     if (placement == Placement.DUCKDB) {
@@ -241,7 +244,7 @@ public final class PlacementEngine {
   }
 
   /** The rows each engine processes in the subplan: {jvm, engine}, added to {@code cost}. */
-  private static void cost(RelNode node, List<RelNode> leaves, RelMetadataQuery mq,
+  private void cost(RelNode node, List<RelNode> leaves, RelMetadataQuery mq,
       double[] cost) {
     if (leaves.contains(node)) {
       return;
@@ -251,8 +254,8 @@ public final class PlacementEngine {
       in += rows(mq, input);
       cost(input, leaves, mq, cost);
     }
-    cost[0] += in * JVM_ROW;
-    cost[1] += in * ENGINE_ROW;
+    cost[0] += in * jvmRow;
+    cost[1] += in * engineRow;
   }
 
   private static void collectLeaves(RelNode node, List<RelNode> leaves, boolean[] work) {

@@ -1,6 +1,7 @@
 package io.meridian.server;
 
 import io.meridian.adapter.StorageBackend;
+import io.meridian.cost.EngineCoefficients;
 import io.meridian.planner.CatalogRegistry;
 import io.meridian.planner.MeridianDriver;
 import io.meridian.server.config.MeridianConfig;
@@ -73,7 +74,8 @@ public final class MeridianServer implements AutoCloseable {
     requireNonNull(config, "config");
     CatalogRegistry catalogs = CatalogRegistry.create(config.catalogs());
     try {
-      MeridianDriver driver = new MeridianDriver(catalogs);
+      MeridianDriver driver = new MeridianDriver(catalogs,
+          EngineCoefficients.builtIn().withOverrides(config.costOverrides()));
       Properties cache = new Properties();
       MeridianMeta meta = new MeridianMeta(driver, cache);
       Serialization serialization = Serialization.valueOf(config.serialization());

@@ -1,16 +1,23 @@
 package io.meridian.server;
 
+import io.meridian.server.config.MeridianConfig;
 import io.meridian.server.testing.DemoServerFixture;
 import io.meridian.server.testing.Rows;
 import io.meridian.server.testing.TpchQueries;
+
+import com.google.common.collect.ImmutableMap;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -73,6 +80,22 @@ class PlacementIT {
     Rows inDuckDb = fixture.queryMeridian(sql, placement("duckdb"));
     assertThat(inJvm.size()).isPositive();
     assertThat(inDuckDb.differenceFrom(inJvm, true)).isNull();
+  }
+
+  /** The coefficients are data: the server's configuration can make DuckDB too dear. */
+  @Test void configuredCostCoefficientsDecide() throws Exception {
+    String q9 = TpchQueries.forDemoLayout(9);
+    MeridianConfig config = fixture.demo().config("127.0.0.1", 0,
+        Path.of("target", "it-data-costly")).withCostOverrides(
+            ImmutableMap.of("duckdb-engine.fixed", 1e15));
+    try (MeridianServer costly = MeridianServer.start(config);
+         Connection c = DriverManager.getConnection(costly.jdbcUrl(), placement("auto"));
+         Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + q9)) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).doesNotContain("EngineExecution");
+    }
+    assertThat(fixture.explain(q9, placement("auto"))).startsWith("EngineExecution(");
   }
 
   @ParameterizedTest

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
 
 import io.meridian.adapter.CatalogSpec;
 import io.meridian.adapter.StorageBackends;
+import io.meridian.cost.EngineCoefficients;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,7 +42,7 @@ import java.util.regex.Pattern;
  */
 public final class ConfigurationManager {
   private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
-  private static final Set<String> TOP_LEVEL = ImmutableSet.of("server", "data-dir", "catalogs");
+  private static final Set<String> TOP_LEVEL = ImmutableSet.of("server", "data-dir", "catalogs", "cost");
   private static final Set<String> SERVER_FIELDS =
       ImmutableSet.of("host", "port", "serialization");
   private static final Pattern CATALOG_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -150,7 +152,45 @@ public final class ConfigurationManager {
       Map.Entry<String, JsonNode> entry = it.next();
       catalogs.add(catalog(source, entry.getKey(), entry.getValue()));
     }
-    return new MeridianConfig(host, port, serialization, dataDir.normalize(), catalogs.build());
+    return new MeridianConfig(host, port, serialization, dataDir.normalize(), catalogs.build(),
+        costOverrides(source, root.get("cost")));
+  }
+
+  /**
+   * Reads section {@code cost}: cost-model coefficients by key, each a known key of the built-in
+   * set ({@code cost-model/.../engine-coefficients.properties}) and a number >= 0.
+   */
+  private ImmutableMap<String, Double> costOverrides(String source, JsonNode node) {
+    if (node == null || node.isNull()) {
+      return ImmutableMap.of();
+    }
+    if (!node.isObject()) {
+      throw new ConfigException(source + ": field 'cost' must be a mapping of coefficient to"
+          + " number");
+    }
+    Set<String> known = new java.util.TreeSet<>(EngineCoefficients.builtIn().asMap().keySet());
+    ImmutableMap.Builder<String, Double> overrides = ImmutableMap.builder();
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      String key = entry.getKey();
+      if (!known.contains(key)) {
+        throw new ConfigException(source + ": unknown field 'cost." + key + "' (known: "
+            + String.join(", ", known) + ")");
+      }
+      String text = scalar(source, "cost." + key, entry.getValue());
+      double value;
+      try {
+        value = Double.parseDouble(text.trim());
+      } catch (NumberFormatException e) {
+        value = -1;
+      }
+      if (!(value >= 0) || Double.isInfinite(value)) {
+        throw new ConfigException(source + ": field 'cost." + key + "' must be a number >= 0"
+            + " (got '" + text + "')");
+      }
+      overrides.put(key, value);
+    }
+    return overrides.buildOrThrow();
   }
 
   private CatalogSpec catalog(String source, String name, JsonNode node) {

@@ -1,6 +1,7 @@
 package io.meridian.server.config;
 
 import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
 
 import io.meridian.adapter.CatalogSpec;
 
@@ -16,9 +17,11 @@ import static java.util.Objects.requireNonNull;
  * @param serialization the Avatica wire format, {@code PROTOBUF} or {@code JSON}
  * @param dataDir where Meridian keeps its own data (demo data, workload log)
  * @param catalogs the catalogs, in file order
+ * @param costOverrides cost-model coefficients that replace the built-in ones (section
+ *     {@code cost} of the file), by key
  */
 public record MeridianConfig(String host, int port, String serialization, Path dataDir,
-    ImmutableList<CatalogSpec> catalogs) {
+    ImmutableList<CatalogSpec> catalogs, ImmutableMap<String, Double> costOverrides) {
   /** The default port. */
   public static final int DEFAULT_PORT = 8765;
 
@@ -27,15 +30,27 @@ public record MeridianConfig(String host, int port, String serialization, Path d
     requireNonNull(serialization, "serialization");
     requireNonNull(dataDir, "dataDir");
     requireNonNull(catalogs, "catalogs");
+    requireNonNull(costOverrides, "costOverrides");
+  }
+
+  /** A configuration with the built-in cost coefficients. */
+  public MeridianConfig(String host, int port, String serialization, Path dataDir,
+      ImmutableList<CatalogSpec> catalogs) {
+    this(host, port, serialization, dataDir, catalogs, ImmutableMap.of());
   }
 
   /** Returns a copy listening on another port. */
   public MeridianConfig withPort(int newPort) {
-    return new MeridianConfig(host, newPort, serialization, dataDir, catalogs);
+    return new MeridianConfig(host, newPort, serialization, dataDir, catalogs, costOverrides);
+  }
+
+  /** Returns a copy with other cost coefficient overrides. */
+  public MeridianConfig withCostOverrides(ImmutableMap<String, Double> overrides) {
+    return new MeridianConfig(host, port, serialization, dataDir, catalogs, overrides);
   }
 
   /** Returns a copy bound to another address. */
   public MeridianConfig withHost(String newHost) {
-    return new MeridianConfig(newHost, port, serialization, dataDir, catalogs);
+    return new MeridianConfig(newHost, port, serialization, dataDir, catalogs, costOverrides);
   }
 }

@@ -129,6 +129,28 @@ class ConfigurationManagerTest {
         .hasMessageContaining("empty");
   }
 
+  @Test void costCoefficientsOverrideTheBuiltInOnes() {
+    MeridianConfig config = parse("catalogs:\n  a: {type: duckdb, path: x.duckdb}\n"
+        + "cost:\n  duckdb-engine.fixed: 250\n  transfer.jdbc.row: 2.5\n");
+    assertThat(config.costOverrides()).containsEntry("duckdb-engine.fixed", 250.0)
+        .containsEntry("transfer.jdbc.row", 2.5).hasSize(2);
+    assertThat(parse("catalogs:\n  a: {type: duckdb, path: x.duckdb}\n").costOverrides())
+        .isEmpty();
+  }
+
+  @Test void badCostCoefficientsAreNamed() {
+    assertThatThrownBy(() -> parse("catalogs:\n  a: {type: duckdb, path: x.duckdb}\n"
+        + "cost:\n  gpu.row-cpu: 1\n"))
+        .hasMessageContaining("unknown field 'cost.gpu.row-cpu'")
+        .hasMessageContaining("duckdb-engine.fixed");
+    assertThatThrownBy(() -> parse("catalogs:\n  a: {type: duckdb, path: x.duckdb}\n"
+        + "cost:\n  duckdb-engine.fixed: -3\n"))
+        .hasMessageContaining("field 'cost.duckdb-engine.fixed' must be a number >= 0");
+    assertThatThrownBy(() -> parse("catalogs:\n  a: {type: duckdb, path: x.duckdb}\n"
+        + "cost:\n  duckdb-engine.fixed: cheap\n"))
+        .hasMessageContaining("field 'cost.duckdb-engine.fixed' must be a number >= 0");
+  }
+
   @Test void invalidYamlNamesTheLine() {
     assertThatThrownBy(() -> parse("catalogs:\n  a: {type: duckdb, path: x\n  b: [\n"))
         .isInstanceOf(ConfigException.class)

@@ -1,0 +1,37 @@
+package io.meridian.planner;
+
+import io.meridian.cost.EngineCoefficients;
+
+import org.apache.calcite.jdbc.CalciteSchema;
+
+import java.util.Map;
+import java.util.WeakHashMap;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * What a session's planning depends on beyond its SQL: where cross-backend work may run
+ * ({@link Placement}, the {@code placement} connection property) and the cost coefficients
+ * (the built-in ones with the server configuration's overrides). Recorded when a connection
+ * opens, found again from the connection's root schema when a statement is prepared.
+ */
+record SessionSettings(Placement placement, EngineCoefficients coefficients) {
+  private static final Map<CalciteSchema, SessionSettings> SESSIONS = new WeakHashMap<>();
+  private static final SessionSettings DEFAULT =
+      new SessionSettings(Placement.AUTO, EngineCoefficients.builtIn());
+
+  SessionSettings {
+    requireNonNull(placement, "placement");
+    requireNonNull(coefficients, "coefficients");
+  }
+
+  /** Records the settings of the session whose root schema is {@code root}. */
+  static synchronized void register(CalciteSchema root, SessionSettings settings) {
+    SESSIONS.put(root, settings);
+  }
+
+  /** Returns the settings of the session whose root schema is {@code root}. */
+  static synchronized SessionSettings of(CalciteSchema root) {
+    return SESSIONS.getOrDefault(root, DEFAULT);
+  }
+}
