@@ -48,19 +48,28 @@ public final class EngineCoefficients {
       if (key.equals("version")) {
         continue;
       }
-      double v;
-      try {
-        v = Double.parseDouble(p.getProperty(key).trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("cost coefficient '" + key + "' is not a number");
-      }
-      if (v < 0 || Double.isNaN(v) || Double.isInfinite(v)) {
-        throw new IllegalArgumentException("cost coefficient '" + key + "' must be >= 0");
-      }
-      builder.put(key, v);
+      builder.put(key, value(key, p.getProperty(key)));
     }
     return new EngineCoefficients(p.getProperty("version", "unversioned"),
         builder.buildOrThrow());
+  }
+
+  /**
+   * Parses one coefficient's value: a finite number >= 0.
+   *
+   * @throws IllegalArgumentException naming the key if it is not
+   */
+  public static double value(String key, String text) {
+    double v;
+    try {
+      v = Double.parseDouble(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("cost coefficient '" + key + "' is not a number");
+    }
+    if (v < 0 || Double.isNaN(v) || Double.isInfinite(v)) {
+      throw new IllegalArgumentException("cost coefficient '" + key + "' must be >= 0");
+    }
+    return v;
   }
 
   /** Returns a copy with some coefficients replaced (configuration overrides). */

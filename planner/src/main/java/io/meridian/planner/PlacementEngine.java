@@ -143,10 +143,9 @@ public final class PlacementEngine {
       return null;
     }
     RelMetadataQuery mq = top.getCluster().getMetadataQuery();
-    double[] cost = new double[2];
-    cost(top, leaves, mq, cost);
-    double jvm = cost[0];
-    double engine = engineFixed + cost[1];
+    double rowsIn = rowsIn(top, mq);
+    double jvm = rowsIn * jvmRow;
+    double engine = engineFixed + rowsIn * engineRow;
     for (RelNode leaf : leaves) {
       engine += rows(mq, leaf) * arrowRow;
     }
@@ -180,6 +179,10 @@ public final class PlacementEngine {
         logical = LogicalSort.create(logical, collation, null, null);
       }
       sql = EngineSql.write(logical, DuckDbSqlDialect.DEFAULT);
+      if (sql == null) {
+        // Only the JVM binds parameters (portable() keeps them out; this is the backstop).
+        return null;
+      }
       int columns = DuckDbEngine.shared().check(sql, inputColumns);
       if (columns != outputColumns.size()) {
         LOG.debug("stays in the JVM: DuckDB returns {} columns, the plan {}", columns,
@@ -225,8 +228,12 @@ public final class PlacementEngine {
           && ((Sort) fragment).offset == null) {
         fragment = fragment.getInput(0);
       }
+      String fragmentSql = EngineSql.write(fragment, convention.dialect);
+      if (fragmentSql == null) {
+        return null;
+      }
       StringBuilder sql = new StringBuilder("SELECT * FROM (")
-          .append(EngineSql.write(fragment, convention.dialect)).append(") AS m_fragment(");
+          .append(fragmentSql).append(") AS m_fragment(");
       for (int j = 0; j < leaf.getRowType().getFieldCount(); j++) {
         sql.append(j > 0 ? ", " : "")
             .append(convention.dialect.quoteIdentifier(DuckDbEngine.columnName(input, j)));
@@ -243,19 +250,20 @@ public final class PlacementEngine {
     return rows == null ? 1 : rows;
   }
 
-  /** The rows each engine processes in the subplan: {jvm, engine}, added to {@code cost}. */
-  private void cost(RelNode node, List<RelNode> leaves, RelMetadataQuery mq,
-      double[] cost) {
-    if (leaves.contains(node)) {
-      return;
-    }
+  /**
+   * The rows the operators of the subplan rooted at {@code node} take in, summed over the
+   * operators: what either engine processes (the subplan ends where {@link #collectLeaves}
+   * ends it).
+   */
+  private static double rowsIn(RelNode node, RelMetadataQuery mq) {
     double in = 0;
     for (RelNode input : node.getInputs()) {
       in += rows(mq, input);
-      cost(input, leaves, mq, cost);
+      if (isEngineOperator(input)) {
+        in += rowsIn(input, mq);
+      }
     }
-    cost[0] += in * jvmRow;
-    cost[1] += in * engineRow;
+    return in;
   }
 
   private static void collectLeaves(RelNode node, List<RelNode> leaves, boolean[] work) {

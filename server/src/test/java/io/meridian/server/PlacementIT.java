@@ -13,11 +13,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -88,12 +85,9 @@ class PlacementIT {
     MeridianConfig config = fixture.demo().config("127.0.0.1", 0,
         Path.of("target", "it-data-costly")).withCostOverrides(
             ImmutableMap.of("duckdb-engine.fixed", 1e15));
-    try (MeridianServer costly = MeridianServer.start(config);
-         Connection c = DriverManager.getConnection(costly.jdbcUrl(), placement("auto"));
-         Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + q9)) {
-      assertThat(rs.next()).isTrue();
-      assertThat(rs.getString(1)).doesNotContain("EngineExecution");
+    try (MeridianServer costly = MeridianServer.start(config)) {
+      String plan = DemoServerFixture.explain(costly, q9, placement("auto"));
+      assertThat(plan).as(plan).doesNotContain("EngineExecution");
     }
     assertThat(fixture.explain(q9, placement("auto"))).startsWith("EngineExecution(");
   }

@@ -4,7 +4,6 @@ import io.meridian.adapter.jdbc.BackendFailures;
 import io.meridian.cost.EngineCoefficients;
 
 import org.apache.calcite.adapter.enumerable.EnumerableRelImplementor;
-import org.apache.calcite.adapter.java.JavaTypeFactory;
 import org.apache.calcite.adapter.jdbc.JdbcConvention;
 import org.apache.calcite.adapter.jdbc.JdbcToEnumerableConverter;
 import org.apache.calcite.linq4j.tree.BlockStatement;
@@ -26,7 +25,6 @@ import org.apache.calcite.rel.metadata.RelMetadataQuery;
 import org.apache.calcite.runtime.Hook;
 import org.apache.calcite.schema.Schemas;
 import org.apache.calcite.sql.SqlDialect;
-import org.apache.calcite.sql.util.SqlString;
 
 import java.util.List;
 
@@ -94,15 +92,13 @@ public final class BackendToEnumerableConverter extends JdbcToEnumerableConverte
       return result;
     }
     SqlDialect dialect = ((JdbcConvention) getInput().getConvention()).dialect;
-    SqlString ours = new BackendSqlImplementor(dialect,
-        (JavaTypeFactory) getCluster().getTypeFactory()).visitRoot(getInput())
-        .asStatement().toSqlString(dialect);
-    if (ours.getDynamicParameters() != null && !ours.getDynamicParameters().isEmpty()) {
+    String ours = EngineSql.write(getInput(), dialect);
+    if (ours == null) {
       // Correlated parameters are bound by position; keep Calcite's statement.
       return result;
     }
-    LOG.debug("SQL for {}: {}", getInput().getConvention(), ours.getSql());
-    return withSql(result, calcite[0], ours.getSql());
+    LOG.debug("SQL for {}: {}", getInput().getConvention(), ours);
+    return withSql(result, calcite[0], ours);
   }
 
   /**

@@ -178,17 +178,12 @@ public final class ConfigurationManager {
             + String.join(", ", known) + ")");
       }
       String text = scalar(source, "cost." + key, entry.getValue());
-      double value;
       try {
-        value = Double.parseDouble(text.trim());
-      } catch (NumberFormatException e) {
-        value = -1;
-      }
-      if (!(value >= 0) || Double.isInfinite(value)) {
+        overrides.put(key, EngineCoefficients.value(key, text));
+      } catch (IllegalArgumentException e) {
         throw new ConfigException(source + ": field 'cost." + key + "' must be a number >= 0"
             + " (got '" + text + "')");
       }
-      overrides.put(key, value);
     }
     return overrides.buildOrThrow();
   }

@@ -77,6 +77,12 @@ public final class DemoServerFixture {
 
   /** Returns the plan Meridian chooses for a query on a connection opened with {@code info}. */
   public String explain(String sql, Properties info) throws SQLException {
+    return explain(server, sql, info);
+  }
+
+  /** Returns the plan a server chooses for a query on a connection opened with {@code info}. */
+  public static String explain(MeridianServer server, String sql, Properties info)
+      throws SQLException {
     try (Connection c = DriverManager.getConnection(server.jdbcUrl(), info);
          Statement s = c.createStatement();
          ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + sql)) {
