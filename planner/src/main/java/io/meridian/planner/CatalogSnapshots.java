@@ -1,8 +1,9 @@
 package io.meridian.planner;
 
-import io.meridian.adapter.jdbc.BackendCatalogSchema;
+import io.meridian.adapter.CatalogVersion;
 
 import org.apache.calcite.jdbc.CalciteSchema;
+import org.apache.calcite.schema.Wrapper;
 
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -50,24 +51,41 @@ final class CatalogSnapshots {
     boolean refreshed = false;
     long now = System.currentTimeMillis();
     for (CalciteSchema catalog : root.getSubSchemaMap().values()) {
-      BackendCatalogSchema backend = BackendCatalogSchema.of(catalog.schema);
-      if (backend == null) {
+      CatalogVersion version = catalog.schema instanceof Wrapper
+          ? ((Wrapper) catalog.schema).unwrap(CatalogVersion.class) : null;
+      if (version == null) {
         continue;
       }
-      long generation = backend.generation();
-      Seen seen;
+      long generation = version.generation();
+      boolean stale;
       synchronized (SEEN) {
-        seen = SEEN.get(catalog);
-        boolean stale = seen == null || force || seen.generation() != generation
+        Seen seen = SEEN.get(catalog);
+        stale = seen == null || force || seen.generation() != generation
             || now - seen.atMillis() > MAX_AGE_MILLIS;
-        if (!stale) {
-          continue;
+        if (stale) {
+          SEEN.put(catalog, new Seen(generation, now));
         }
-        SEEN.put(catalog, new Seen(generation, now));
       }
-      catalog.setCache(false);
-      catalog.setCache(true);
-      refreshed = true;
+      if (stale) {
+        catalog.setCache(false);
+        catalog.setCache(true);
+        refreshed = true;
+      }
+      if (!version.cachesTables()) {
+        // Its schemas' lookups go to the catalog each time. Calcite creates a schema's table
+        // lookup on first use, enabled whatever the schema's flag says, and setCache does
+        // nothing when the flag does not change: create the lookup, then switch it off.
+        // (After a refresh the schema objects are new, so this is repeated every statement.)
+        try {
+          for (CalciteSchema schema : catalog.getSubSchemaMap().values()) {
+            schema.tables();
+            schema.setCache(true);
+            schema.setCache(false);
+          }
+        } catch (RuntimeException e) {
+          // The catalog is unreachable: only statements that read it fail, with its message.
+        }
+      }
     }
     if (refreshed) {
       PreparedStatementCache.clear(root);

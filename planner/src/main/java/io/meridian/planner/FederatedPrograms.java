@@ -19,6 +19,7 @@ import org.apache.calcite.tools.Program;
 import org.apache.calcite.tools.Programs;
 import io.meridian.adapter.jdbc.BackendConvention;
 import io.meridian.cost.EngineCoefficients;
+import io.meridian.planner.rules.FileScanRules;
 import io.meridian.planner.rules.FilterPullCommonFactorsRule;
 import io.meridian.planner.rules.JoinRightNestedToLeftDeepRule;
 
@@ -66,6 +67,9 @@ public final class FederatedPrograms {
         Programs.subQuery(MeridianMetadata.PROVIDER),
         Programs.decorrelate(),
         Programs.measure(MeridianMetadata.PROVIDER),
+        // Before trimming, which puts a projection between a version's scan and its period.
+        Programs.of(new HepProgramBuilder().addRuleInstance(FileScanRules.AS_OF.toRule())
+            .build(), true, MeridianMetadata.PROVIDER),
         Programs.trim(),
         FederatedPrograms::normalizeAndPlace,
         Programs.calc(MeridianMetadata.PROVIDER),
@@ -110,7 +114,10 @@ public final class FederatedPrograms {
     return conditionsIntoJoins().build();
   }
 
-  /** Common OR factors pulled out, filters pushed into joins. */
+  /**
+   * Common OR factors pulled out, filters pushed into joins, then lake scans narrowed to the
+   * files their filters may match.
+   */
   private static HepProgramBuilder conditionsIntoJoins() {
     return new HepProgramBuilder()
         .addRuleCollection(ImmutableList.of(
@@ -121,7 +128,8 @@ public final class FederatedPrograms {
             CoreRules.JOIN_CONDITION_PUSH,
             CoreRules.FILTER_PROJECT_TRANSPOSE,
             CoreRules.FILTER_MERGE,
-            CoreRules.PROJECT_MERGE));
+            CoreRules.PROJECT_MERGE))
+        .addRuleInstance(FileScanRules.PRUNE.toRule());
   }
 
   /** The normalisation phase: conditions into joins, then heuristic join ordering. */

@@ -305,6 +305,10 @@ final class StatementTranslator {
         refuse("table without a backend: " + id);
         return;
       }
+      if (table.unwrap(io.meridian.adapter.PrunableTable.class) != null) {
+        refuse("lake table (its files are chosen by the planner): " + id);
+        return;
+      }
       StatisticsJdbcTable statistics = table.unwrap(StatisticsJdbcTable.class);
       JdbcTable jdbc = statistics != null ? statistics.jdbcTable() : table.unwrap(JdbcTable.class);
       List<String> name = table.getQualifiedName();

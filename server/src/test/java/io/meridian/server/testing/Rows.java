@@ -118,6 +118,11 @@ public final class Rows {
     return rows;
   }
 
+  /** Returns the column labels. */
+  public List<String> labels() {
+    return labels;
+  }
+
   /** Returns the column kinds. */
   public List<Kind> kinds() {
     return kinds;

@@ -35,7 +35,8 @@ import static java.util.Objects.requireNonNull;
  * named after the catalog, so that a join between two schemas of the same backend is pushed down
  * as one statement, while two catalogs are always two places (two conventions).
  */
-public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrapper {
+public final class BackendCatalogSchema extends JdbcBaseSchema
+    implements Wrapper, io.meridian.adapter.CatalogVersion {
   private final String catalogName;
   private final CatalogDataSource dataSource;
   private final SqlDialect dialect;
@@ -142,7 +143,7 @@ public final class BackendCatalogSchema extends JdbcBaseSchema implements Wrappe
    * Returns a number that changes whenever {@link #invalidate()} runs, so that a connection
    * can tell its own snapshot of the catalog's tables is out of date.
    */
-  public long generation() {
+  @Override public long generation() {
     return generation.get();
   }
 

@@ -1,0 +1,2 @@
+/** Apache Iceberg tables as a Meridian catalog. */
+package io.meridian.adapter.iceberg;

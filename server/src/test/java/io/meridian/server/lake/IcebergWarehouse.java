@@ -1,0 +1,227 @@
+package io.meridian.server.lake;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DeleteFile;
+import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.PartitionKey;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.StructLike;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.SupportsNamespaces;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.GenericFileWriterFactory;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.InternalRecordWrapper;
+import org.apache.iceberg.deletes.EqualityDeleteWriter;
+import org.apache.iceberg.deletes.PositionDelete;
+import org.apache.iceberg.deletes.PositionDeleteWriter;
+import org.apache.iceberg.encryption.EncryptedFiles;
+import org.apache.iceberg.encryption.EncryptedOutputFile;
+import org.apache.iceberg.hadoop.HadoopCatalog;
+import org.apache.iceberg.io.DataWriter;
+import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Writes Iceberg tables for tests with Iceberg's own writers (generic records to Parquet data
+ * files, position and equality delete files), committed through a catalog.
+ */
+final class IcebergWarehouse {
+  private final Catalog catalog;
+
+  IcebergWarehouse(Catalog catalog) {
+    this.catalog = catalog;
+  }
+
+  /** Opens (creating if needed) a Hadoop catalog over a directory. */
+  static IcebergWarehouse hadoop(java.nio.file.Path directory) throws IOException {
+    java.nio.file.Files.createDirectories(directory);
+    return new IcebergWarehouse(new HadoopCatalog(new Configuration(), directory.toString()));
+  }
+
+  Catalog catalog() {
+    return catalog;
+  }
+
+  /** Creates a format-2 table (deletes allowed). */
+  Table create(String namespace, String name, Schema schema, PartitionSpec spec) {
+    Namespace ns = Namespace.of(namespace);
+    if (catalog instanceof SupportsNamespaces
+        && !((SupportsNamespaces) catalog).namespaceExists(ns)) {
+      ((SupportsNamespaces) catalog).createNamespace(ns);
+    }
+    return catalog.createTable(TableIdentifier.of(ns, name), schema, spec,
+        Map.of(TableProperties.FORMAT_VERSION, "2"));
+  }
+
+  /** Returns the Iceberg schema of a query's result (DuckDB types), all columns optional. */
+  static Schema schemaOf(ResultSetMetaData md) throws SQLException {
+    List<Types.NestedField> fields = new ArrayList<>();
+    for (int i = 1; i <= md.getColumnCount(); i++) {
+      fields.add(Types.NestedField.optional(i, md.getColumnLabel(i), typeOf(md, i)));
+    }
+    return new Schema(fields);
+  }
+
+  private static Type typeOf(ResultSetMetaData md, int i) throws SQLException {
+    switch (md.getColumnType(i)) {
+    case java.sql.Types.INTEGER:
+    case java.sql.Types.SMALLINT:
+      return Types.IntegerType.get();
+    case java.sql.Types.BIGINT:
+      return Types.LongType.get();
+    case java.sql.Types.DECIMAL:
+    case java.sql.Types.NUMERIC:
+      return Types.DecimalType.of(md.getPrecision(i), md.getScale(i));
+    case java.sql.Types.DOUBLE:
+      return Types.DoubleType.get();
+    case java.sql.Types.DATE:
+      return Types.DateType.get();
+    default:
+      return Types.StringType.get();
+    }
+  }
+
+  /** Reads a query's rows as Iceberg records of {@code schema}. */
+  static List<GenericRecord> records(Connection connection, String sql, Schema schema)
+      throws SQLException {
+    List<GenericRecord> records = new ArrayList<>();
+    try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        GenericRecord record = GenericRecord.create(schema);
+        for (int i = 0; i < schema.columns().size(); i++) {
+          Types.NestedField field = schema.columns().get(i);
+          Object value = rs.getObject(i + 1);
+          if (value != null) {
+            switch (field.type().typeId()) {
+            case DATE:
+              value = rs.getDate(i + 1).toLocalDate();
+              break;
+            case DECIMAL:
+              value = rs.getBigDecimal(i + 1)
+                  .setScale(((Types.DecimalType) field.type()).scale());
+              break;
+            case INTEGER:
+              value = ((Number) value).intValue();
+              break;
+            case LONG:
+              value = ((Number) value).longValue();
+              break;
+            case STRING:
+              value = value.toString();
+              break;
+            default:
+              break;
+            }
+          }
+          record.set(i, value);
+        }
+        records.add(record);
+      }
+    }
+    return records;
+  }
+
+  /**
+   * Appends records as one snapshot: one data file per partition. Returns the files written.
+   */
+  List<DataFile> append(Table table, List<GenericRecord> records) throws IOException {
+    List<DataFile> files = write(table, records);
+    var append = table.newAppend();
+    files.forEach(append::appendFile);
+    append.commit();
+    return files;
+  }
+
+  /** Writes records into data files, one per partition, without committing them. */
+  List<DataFile> write(Table table, List<GenericRecord> records) throws IOException {
+    PartitionSpec spec = table.spec();
+    Map<StructLike, List<GenericRecord>> byPartition = new LinkedHashMap<>();
+    InternalRecordWrapper wrapper = new InternalRecordWrapper(table.schema().asStruct());
+    for (GenericRecord record : records) {
+      PartitionKey key = new PartitionKey(spec, table.schema());
+      key.partition(wrapper.wrap(record));
+      byPartition.computeIfAbsent(key, k -> new ArrayList<>()).add(record);
+    }
+    GenericFileWriterFactory factory = new GenericFileWriterFactory.Builder(table)
+        .dataFileFormat(FileFormat.PARQUET).build();
+    List<DataFile> files = new ArrayList<>();
+    for (Map.Entry<StructLike, List<GenericRecord>> e : byPartition.entrySet()) {
+      DataWriter<org.apache.iceberg.data.Record> writer = factory.newDataWriter(
+          output(table), spec, spec.isUnpartitioned() ? null : e.getKey());
+      try (writer) {
+        e.getValue().forEach(writer::write);
+      }
+      files.add(writer.toDataFile());
+    }
+    return files;
+  }
+
+  /** Deletes rows by position (row numbers within one data file), as one snapshot. */
+  DeleteFile deletePositions(Table table, DataFile file, List<Long> positions)
+      throws IOException {
+    GenericFileWriterFactory factory = new GenericFileWriterFactory.Builder(table)
+        .deleteFileFormat(FileFormat.PARQUET).build();
+    PositionDeleteWriter<org.apache.iceberg.data.Record> writer =
+        factory.newPositionDeleteWriter(output(table), table.spec(), file.partition());
+    PositionDelete<org.apache.iceberg.data.Record> delete = PositionDelete.create();
+    try (writer) {
+      for (long pos : positions) {
+        writer.write(delete.set(file.location(), pos));
+      }
+    }
+    DeleteFile deletes = writer.toDeleteFile();
+    table.newRowDelta().addDeletes(deletes).commit();
+    return deletes;
+  }
+
+  /** Deletes every row whose {@code column} equals one of {@code values}, as one snapshot. */
+  DeleteFile deleteEqual(Table table, String column, List<?> values) throws IOException {
+    Types.NestedField field = table.schema().findField(column);
+    Schema deleteSchema = table.schema().select(column);
+    GenericFileWriterFactory factory = new GenericFileWriterFactory.Builder(table)
+        .deleteFileFormat(FileFormat.PARQUET)
+        .equalityFieldIds(new int[] {field.fieldId()})
+        .equalityDeleteRowSchema(deleteSchema).build();
+    EqualityDeleteWriter<org.apache.iceberg.data.Record> writer =
+        factory.newEqualityDeleteWriter(output(table), table.spec(), null);
+    try (writer) {
+      for (Object value : values) {
+        GenericRecord record = GenericRecord.create(deleteSchema);
+        record.set(0, value);
+        writer.write(record);
+      }
+    }
+    DeleteFile deletes = writer.toDeleteFile();
+    table.newRowDelta().addDeletes(deletes).commit();
+    return deletes;
+  }
+
+  private static EncryptedOutputFile output(Table table) {
+    String path = table.locationProvider().newDataLocation(
+        UUID.randomUUID() + ".parquet");
+    return EncryptedFiles.plainAsEncryptedOutput(table.io().newOutputFile(path));
+  }
+
+  static BigDecimal decimal(String value) {
+    return new BigDecimal(value);
+  }
+}
