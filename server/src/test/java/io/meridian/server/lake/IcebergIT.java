@@ -75,11 +75,31 @@ class IcebergIT {
     writeMetrics();
 
     DemoEnvironment env = demo.demo();
+    // The same orders table also registered in a JDBC catalog kept in PostgreSQL.
+    try (Connection pg = DriverManager.getConnection(env.postgresUrl("postgres"), "postgres", "");
+         Statement s = pg.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS iceberg_catalog");
+      s.execute("CREATE DATABASE iceberg_catalog");
+    }
+    String catalogUrl = env.postgresUrl("iceberg_catalog");
+    org.apache.iceberg.jdbc.JdbcCatalog jdbc = new org.apache.iceberg.jdbc.JdbcCatalog();
+    jdbc.setConf(new org.apache.hadoop.conf.Configuration());
+    jdbc.initialize("meridian_it", Map.of("uri", catalogUrl, "jdbc.user", "postgres",
+        "jdbc.password", "", "warehouse", dir.toString()));
+    jdbc.createNamespace(org.apache.iceberg.catalog.Namespace.of("sales"));
+    jdbc.registerTable(org.apache.iceberg.catalog.TableIdentifier.of("sales", "orders"),
+        ((org.apache.iceberg.HasTableOperations) orders).operations().current()
+            .metadataFileLocation());
+    jdbc.close();
+
     MeridianConfig config = new MeridianConfig("127.0.0.1", 0, "PROTOBUF",
         Path.of("target", "it-data").toAbsolutePath(), ImmutableList.of(
             new CatalogSpec("shop", "postgres",
                 Map.of("url", env.postgresUrl(), "user", "postgres", "password", "")),
-            new CatalogSpec("ice", "iceberg", Map.of("warehouse", dir.toString()))));
+            new CatalogSpec("ice", "iceberg", Map.of("warehouse", dir.toString())),
+            new CatalogSpec("icejdbc", "iceberg", Map.of("catalog-type", "jdbc",
+                "catalog-name", "meridian_it", "uri", catalogUrl, "user", "postgres",
+                "password", "", "warehouse", dir.toString()))));
     server = MeridianServer.start(config);
   }
 
@@ -408,6 +428,17 @@ class IcebergIT {
     warehouse.append(t, List.of(r, r));
     assertThat(meridian("SELECT count(*) FROM ice.evo.counter").rows())
         .containsExactly(List.of(BigDecimal.valueOf(3)));
+  }
+
+  @Test void jdbcCatalogServesTheSameTable() throws SQLException {
+    assertThat(meridian("SELECT o_orderstatus, count(*) AS n, sum(o_totalprice) AS total"
+        + " FROM icejdbc.sales.orders GROUP BY o_orderstatus")
+        .differenceFrom(demo.queryOracle("SELECT o_orderstatus, count(*) AS n,"
+            + " sum(o_totalprice) AS total FROM orders GROUP BY o_orderstatus"), false))
+        .isNull();
+    // Both catalogs read through DuckDB, each its own pushdown place.
+    assertThat(explain("SELECT count(*) FROM icejdbc.sales.orders WHERE o_orderdate"
+        + " < DATE '1993-01-01'")).containsPattern("orders@\\d+/1of7files");
   }
 
   @Test void unknownTableIsNamed() {
