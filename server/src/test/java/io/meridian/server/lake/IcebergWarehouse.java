@@ -41,28 +41,28 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Writes Iceberg tables for tests with Iceberg's own writers (generic records to Parquet data
- * files, position and equality delete files), committed through a catalog.
+ * Writes Iceberg tables for tests and benchmarks with Iceberg's own writers (generic records to
+ * Parquet data files, position and equality delete files), committed through a catalog.
  */
-final class IcebergWarehouse {
+public final class IcebergWarehouse {
   private final Catalog catalog;
 
-  IcebergWarehouse(Catalog catalog) {
+  public IcebergWarehouse(Catalog catalog) {
     this.catalog = catalog;
   }
 
   /** Opens (creating if needed) a Hadoop catalog over a directory. */
-  static IcebergWarehouse hadoop(java.nio.file.Path directory) throws IOException {
+  public static IcebergWarehouse hadoop(java.nio.file.Path directory) throws IOException {
     java.nio.file.Files.createDirectories(directory);
     return new IcebergWarehouse(new HadoopCatalog(new Configuration(), directory.toString()));
   }
 
-  Catalog catalog() {
+  public Catalog catalog() {
     return catalog;
   }
 
   /** Creates a format-2 table (deletes allowed). */
-  Table create(String namespace, String name, Schema schema, PartitionSpec spec) {
+  public Table create(String namespace, String name, Schema schema, PartitionSpec spec) {
     Namespace ns = Namespace.of(namespace);
     if (catalog instanceof SupportsNamespaces
         && !((SupportsNamespaces) catalog).namespaceExists(ns)) {
@@ -73,7 +73,7 @@ final class IcebergWarehouse {
   }
 
   /** Returns the Iceberg schema of a query's result (DuckDB types), all columns optional. */
-  static Schema schemaOf(ResultSetMetaData md) throws SQLException {
+  public static Schema schemaOf(ResultSetMetaData md) throws SQLException {
     List<Types.NestedField> fields = new ArrayList<>();
     for (int i = 1; i <= md.getColumnCount(); i++) {
       fields.add(Types.NestedField.optional(i, md.getColumnLabel(i), typeOf(md, i)));
@@ -109,35 +109,83 @@ final class IcebergWarehouse {
         GenericRecord record = GenericRecord.create(schema);
         for (int i = 0; i < schema.columns().size(); i++) {
           Types.NestedField field = schema.columns().get(i);
-          Object value = rs.getObject(i + 1);
-          if (value != null) {
-            switch (field.type().typeId()) {
-            case DATE:
-              value = rs.getDate(i + 1).toLocalDate();
-              break;
-            case DECIMAL:
-              value = rs.getBigDecimal(i + 1)
-                  .setScale(((Types.DecimalType) field.type()).scale());
-              break;
-            case INTEGER:
-              value = ((Number) value).intValue();
-              break;
-            case LONG:
-              value = ((Number) value).longValue();
-              break;
-            case STRING:
-              value = value.toString();
-              break;
-            default:
-              break;
-            }
-          }
+          Object value = value(rs, i + 1, field);
           record.set(i, value);
         }
         records.add(record);
       }
     }
     return records;
+  }
+
+  /** Reads a column as the Java value Iceberg's generic records hold for its type. */
+  private static Object value(ResultSet rs, int column, Types.NestedField field)
+      throws SQLException {
+    Object value = rs.getObject(column);
+    if (value == null) {
+      return null;
+    }
+    switch (field.type().typeId()) {
+    case DATE:
+      return rs.getDate(column).toLocalDate();
+    case DECIMAL:
+      return rs.getBigDecimal(column).setScale(((Types.DecimalType) field.type()).scale());
+    case INTEGER:
+      return ((Number) value).intValue();
+    case LONG:
+      return ((Number) value).longValue();
+    case STRING:
+      return value.toString();
+    default:
+      return value;
+    }
+  }
+
+  /**
+   * Appends the rows of a query as one snapshot, streaming: a new data file starts whenever the
+   * partition changes, so a query ordered by the partition source column writes one file per
+   * partition. Logs progress every million rows. Returns the number of rows.
+   */
+  public long appendQuery(Table table, Connection connection, String sql) throws Exception {
+    Schema schema = table.schema();
+    PartitionSpec spec = table.spec();
+    InternalRecordWrapper wrapper = new InternalRecordWrapper(schema.asStruct());
+    GenericFileWriterFactory factory = new GenericFileWriterFactory.Builder(table)
+        .dataFileFormat(FileFormat.PARQUET).build();
+    var append = table.newAppend();
+    long rows = 0;
+    PartitionKey current = null;
+    DataWriter<org.apache.iceberg.data.Record> writer = null;
+    try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        GenericRecord record = GenericRecord.create(schema);
+        for (int i = 0; i < schema.columns().size(); i++) {
+          record.set(i, value(rs, i + 1, schema.columns().get(i)));
+        }
+        PartitionKey key = new PartitionKey(spec, schema);
+        key.partition(wrapper.wrap(record));
+        if (writer == null || !key.equals(current)) {
+          if (writer != null) {
+            writer.close();
+            append.appendFile(writer.toDataFile());
+          }
+          current = key;
+          writer = factory.newDataWriter(output(table), spec,
+              spec.isUnpartitioned() ? null : key);
+        }
+        writer.write(record);
+        if (++rows % 1_000_000 == 0) {
+          org.slf4j.LoggerFactory.getLogger(IcebergWarehouse.class)
+              .info("{}: {} rows written", table.name(), rows);
+        }
+      }
+    }
+    if (writer != null) {
+      writer.close();
+      append.appendFile(writer.toDataFile());
+    }
+    append.commit();
+    return rows;
   }
 
   /**

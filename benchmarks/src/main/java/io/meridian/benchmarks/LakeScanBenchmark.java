@@ -1,0 +1,181 @@
+package io.meridian.benchmarks;
+
+import io.meridian.adapter.CatalogSpec;
+import io.meridian.server.MeridianServer;
+import io.meridian.server.config.MeridianConfig;
+import io.meridian.server.demo.DemoEnvironment;
+import io.meridian.server.lake.IcebergWarehouse;
+import io.meridian.server.testing.TpchQueries;
+
+import com.google.common.collect.ImmutableList;
+
+import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.io.CloseableIterable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Lake scans: TPC-H {@code lineitem} as one Parquet file ({@code parquet} catalog) and as an
+ * Iceberg table partitioned by month of {@code l_shipdate} (written by Iceberg's writers), Q1
+ * and Q6 through Meridian (Avatica over HTTP) and through DuckDB reading the same files
+ * directly, alternately in one process; and, through Meridian, a one-month filter on the
+ * partitioned table against a scan of the whole table.
+ *
+ * <p>Run: {@code java -cp ... io.meridian.benchmarks.LakeScanBenchmark [scale] [repetitions]};
+ * a Markdown table on stdout.
+ */
+public final class LakeScanBenchmark {
+  private static final Logger LOG = LoggerFactory.getLogger(LakeScanBenchmark.class);
+
+  private LakeScanBenchmark() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    double scale = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
+    int repetitions = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    Path dataDir = Path.of(System.getProperty("meridian.bench.data", "data")).toAbsolutePath();
+    StringBuilder md = new StringBuilder();
+    try (DemoEnvironment demo = DemoEnvironment.start(dataDir, scale)) {
+      Path warehouseDir = dataDir.resolve("bench-iceberg-sf-" + scale);
+      IcebergWarehouse warehouse = IcebergWarehouse.hadoop(warehouseDir);
+      Table lineitem = writeOnce(warehouse, demo, warehouseDir);
+      List<String> files = new ArrayList<>();
+      try (CloseableIterable<FileScanTask> tasks = lineitem.newScan().planFiles()) {
+        tasks.forEach(t -> files.add(t.file().location().replaceFirst("^file:", "")));
+      }
+      Path parquet = demo.lakeDirectory().resolve("tpch").resolve("lineitem.parquet");
+      MeridianServer server = MeridianServer.start(new MeridianConfig("127.0.0.1", 0, "PROTOBUF",
+          dataDir.resolve("bench-server"), ImmutableList.of(
+              new CatalogSpec("lake", "parquet",
+                  Map.of("path", demo.lakeDirectory().toString())),
+              new CatalogSpec("ice", "iceberg", Map.of("warehouse", warehouseDir.toString())))));
+      try (Connection meridian = DriverManager.getConnection(server.jdbcUrl());
+           Connection direct = DriverManager.getConnection("jdbc:duckdb:")) {
+        try (Statement s = direct.createStatement()) {
+          s.execute("CREATE VIEW parquet_lineitem AS SELECT * FROM read_parquet('" + parquet
+              + "')");
+          s.execute("CREATE VIEW iceberg_lineitem AS SELECT * FROM read_parquet("
+              + files.stream().map(f -> "'" + f + "'").collect(Collectors.joining(", ", "[", "]"))
+              + ")");
+        }
+        md.append(String.format(Locale.ROOT, "%n### lineitem, SF %s (%d Iceberg data files)%n%n",
+            scale, files.size()))
+            .append("| query | Meridian (ms) | DuckDB direct (ms) | ratio |\n")
+            .append("|---|---:|---:|---:|\n");
+        List<Double> ratios = new ArrayList<>();
+        for (int q : new int[] {1, 6}) {
+          String sql = TpchQueries.query(q);
+          ratios.add(compare(md, "Q" + q + " Parquet", meridian,
+              TpchQueries.qualifyAll(sql, "lake.tpch"), direct,
+              sql.replaceAll("\\blineitem\\b", "parquet_lineitem"), repetitions));
+          ratios.add(compare(md, "Q" + q + " Iceberg", meridian,
+              TpchQueries.qualifyAll(sql, "ice.tpch"), direct,
+              sql.replaceAll("\\blineitem\\b", "iceberg_lineitem"), repetitions));
+        }
+        md.append(String.format(Locale.ROOT, "%nGeometric mean of the ratio: **%.3f**.%n",
+            Math.exp(ratios.stream().mapToDouble(Math::log).average().orElse(0))));
+
+        String full = "SELECT count(*), sum(l_extendedprice) FROM ice.tpch.lineitem";
+        String month = full + " WHERE l_shipdate >= DATE '1995-06-01'"
+            + " AND l_shipdate < DATE '1995-07-01'";
+        double[] f = new double[repetitions];
+        double[] m = new double[repetitions];
+        Drain.run(meridian, full);
+        Drain.run(meridian, month);
+        for (int r = 0; r < repetitions; r++) {
+          f[r] = time(meridian, full);
+          m[r] = time(meridian, month);
+        }
+        md.append(String.format(Locale.ROOT, "%n| Iceberg, through Meridian | ms |%n|---|---:|%n"
+            + "| whole table: `count(*), sum(l_extendedprice)` | %.1f |%n"
+            + "| one month of %d (partition filter on `l_shipdate`) | %.1f |%n"
+            + "| speed-up | **%.1f×** |%n", median(f), lineitem.spec().isUnpartitioned() ? 0
+            : files.size(), median(m), median(f) / median(m)));
+      } finally {
+        server.close();
+      }
+    }
+    System.out.println(md);
+  }
+
+  /** Writes lineitem into the warehouse once per data directory, partitioned by month. */
+  private static Table writeOnce(IcebergWarehouse warehouse, DemoEnvironment demo,
+      Path warehouseDir) throws Exception {
+    TableIdentifier id = TableIdentifier.of("tpch", "lineitem");
+    Path ready = warehouseDir.resolve("READY");
+    if (Files.exists(ready)) {
+      return warehouse.catalog().loadTable(id);
+    }
+    if (warehouse.catalog().tableExists(id)) {
+      warehouse.catalog().dropTable(id, true);
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + demo.colocatedDatabase(),
+        io.meridian.adapter.duckdb.DuckDbDataSource.connectionProperties(true))) {
+      Schema schema;
+      try (Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery("SELECT * FROM tpch.lineitem LIMIT 0")) {
+        schema = IcebergWarehouse.schemaOf(rs.getMetaData());
+      }
+      Table table = warehouse.create("tpch", "lineitem", schema,
+          PartitionSpec.builderFor(schema).month("l_shipdate").build());
+      LOG.info("writing lineitem (SF {}) as Iceberg, partitioned by month(l_shipdate)",
+          demo.scale());
+      long start = System.nanoTime();
+      long rows = warehouse.appendQuery(table, c,
+          "SELECT * FROM tpch.lineitem ORDER BY l_shipdate");
+      LOG.info("wrote {} rows in {} s", rows, (System.nanoTime() - start) / 1_000_000_000);
+      Files.writeString(ready, "ready\n");
+      return table;
+    }
+  }
+
+  private static double compare(StringBuilder md, String label, Connection meridian,
+      String meridianSql, Connection direct, String directSql, int repetitions)
+      throws Exception {
+    long expected = Drain.run(direct, directSql);
+    if (Drain.run(meridian, meridianSql) != expected) {
+      throw new IllegalStateException(label + ": row counts differ");
+    }
+    double[] m = new double[repetitions];
+    double[] d = new double[repetitions];
+    for (int r = 0; r < repetitions; r++) {
+      m[r] = time(meridian, meridianSql);
+      d[r] = time(direct, directSql);
+    }
+    double ratio = median(m) / median(d);
+    LOG.info("{}: Meridian {} ms, DuckDB {} ms", label, Math.round(median(m)),
+        Math.round(median(d)));
+    md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.2f |%n", label, median(m),
+        median(d), ratio));
+    return ratio;
+  }
+
+  private static double time(Connection connection, String sql) throws Exception {
+    long t0 = System.nanoTime();
+    Drain.run(connection, sql);
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
+  private static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+}
