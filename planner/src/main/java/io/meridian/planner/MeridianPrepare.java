@@ -109,6 +109,8 @@ public class MeridianPrepare extends CalcitePrepareImpl {
     // modify). Calcite's in-memory table modify would call getModifiableCollection(), which
     // backend tables do not have.
     planner.removeRule(EnumerableRules.ENUMERABLE_TABLE_MODIFICATION_RULE);
+    // Lake tables (Iceberg) take appended rows through their own writer.
+    planner.addRule(io.meridian.planner.rules.LakeInsertRule.INSTANCE);
     // Calcite's rule splits any project with a window function into a LogicalWindow that keeps
     // the project's convention, and Volcano then rejects a "LogicalWindow in JDBC convention"
     // with an AssertionError. Split only logical projects; a backend project keeps its

@@ -1,5 +1,6 @@
 package io.meridian.planner.ddl;
 
+import io.meridian.adapter.LakeCatalog;
 import io.meridian.adapter.jdbc.BackendCatalogSchema;
 
 import org.apache.calcite.jdbc.CalcitePrepare;
@@ -11,6 +12,7 @@ import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.rel.type.RelDataTypeField;
 import org.apache.calcite.schema.Schema;
 import org.apache.calcite.schema.Table;
+import org.apache.calcite.schema.Wrapper;
 import org.apache.calcite.schema.lookup.Named;
 import org.apache.calcite.server.DdlExecutorImpl;
 import org.apache.calcite.sql.SqlDataTypeSpec;
@@ -76,6 +78,11 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
     if (create.getReplace()) {
       throw new DdlException("CREATE OR REPLACE TABLE is not supported; DROP TABLE first");
     }
+    LakeTarget lake = lakeTarget(create.name, context);
+    if (lake != null) {
+      createLakeTable(create, lake, context);
+      return;
+    }
     Target target = resolve(create.name, context, false);
     RelDataType rowType;
     List<String> key = List.of();
@@ -127,8 +134,74 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
     }
   }
 
+  /**
+   * {@code CREATE TABLE} in a lake catalog: the table is created empty, then (for {@code AS})
+   * filled by {@code INSERT ... SELECT} as one commit; if that fails the table is dropped again.
+   */
+  private void createLakeTable(SqlCreateTable create, LakeTarget target,
+      CalcitePrepare.Context context) {
+    if (create instanceof SqlCreateTableWithKey
+        && !((SqlCreateTableWithKey) create).primaryKey.isEmpty()) {
+      throw new DdlException("lake table " + target.display() + " cannot have a primary key");
+    }
+    RelDataType rowType;
+    String querySql = null;
+    if (create.query != null) {
+      if (create.columnList != null) {
+        throw new DdlException("CREATE TABLE ... AS takes its columns from the query; "
+            + "give names with AS in the select list instead of a column list");
+      }
+      querySql = create.query.toSqlString(CalciteSqlDialect.DEFAULT).getSql();
+      rowType = forStorage(new CalcitePrepareImpl().parse(context, querySql).rowType,
+          context.getTypeFactory());
+    } else if (create.columnList != null) {
+      rowType = columnsType(create, context);
+    } else {
+      throw new DdlException("CREATE TABLE needs a column list or AS query");
+    }
+    if (target.catalog().tableExists(target.schema(), target.table())) {
+      if (create.ifNotExists) {
+        return;
+      }
+      throw new DdlException("table " + target.display() + " already exists");
+    }
+    try {
+      target.catalog().createTable(target.schema(), target.table(), rowType);
+    } catch (RuntimeException e) {
+      throw new DdlException("cannot create " + target.display() + ": " + e.getMessage(), e);
+    }
+    if (querySql == null) {
+      return;
+    }
+    String insert = "INSERT INTO " + CalciteSqlDialect.DEFAULT.quoteIdentifier(
+        target.catalog().catalogName()) + "." + CalciteSqlDialect.DEFAULT.quoteIdentifier(
+        target.schema()) + "." + CalciteSqlDialect.DEFAULT.quoteIdentifier(target.table())
+        + " " + querySql;
+    try (Statement statement = connection(context).createStatement()) {
+      long rows = statement.executeLargeUpdate(insert);
+      LOG.info("created {} with {} rows", target.display(), rows);
+    } catch (SQLException | RuntimeException e) {
+      try {
+        target.catalog().dropTable(target.schema(), target.table());
+      } catch (RuntimeException dropFailure) {
+        e.addSuppressed(dropFailure);
+      }
+      throw new DdlException("CREATE TABLE " + target.display()
+          + " AS failed, the table was not created: " + e.getMessage(), e);
+    }
+  }
+
   /** {@code DROP TABLE}. */
   public void execute(SqlDropTable drop, CalcitePrepare.Context context) {
+    LakeTarget lake = lakeTarget(drop.name, context);
+    if (lake != null) {
+      if (lake.catalog().tableExists(lake.schema(), lake.table())) {
+        lake.catalog().dropTable(lake.schema(), lake.table());
+      } else if (!drop.ifExists) {
+        throw new DdlException("table " + lake.display() + " does not exist");
+      }
+      return;
+    }
     Target target = resolve(drop.name, context, true);
     if (!tableExists(target)) {
       if (drop.ifExists) {
@@ -142,6 +215,11 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
 
   /** {@code CREATE INDEX}: the backend builds the index (where it has indexes). */
   public void execute(SqlCreateIndex create, CalcitePrepare.Context context) {
+    LakeTarget lake = lakeTarget(create.table, context);
+    if (lake != null) {
+      throw new DdlException("catalog '" + lake.catalog().catalogName()
+          + "' holds lake tables, which have no indexes");
+    }
     Target target = resolve(create.table, context, true);
     if (!tableExists(target)) {
       throw new DdlException("table " + target.display() + " does not exist");
@@ -158,22 +236,42 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
     run(target.catalog(), sql);
   }
 
+  /** Returns a table name as catalog, schema, table (the default schema filling in). */
+  private static List<String> qualify(SqlIdentifier name, CalcitePrepare.Context context) {
+    List<String> parts = name.names;
+    List<String> path = context.getDefaultSchemaPath();
+    if (parts.size() == 3) {
+      return parts;
+    } else if (parts.size() == 2 && !path.isEmpty()) {
+      return List.of(path.get(0), parts.get(0), parts.get(1));
+    } else if (parts.size() == 1 && path.size() == 2) {
+      return List.of(path.get(0), path.get(1), parts.get(0));
+    }
+    throw new DdlException("table name " + name + " must be catalog.schema.table, "
+        + "or the connection must set a default schema (schema=catalog.schema)");
+  }
+
+  /** A table of a lake catalog: Meridian itself creates and drops it. */
+  private record LakeTarget(LakeCatalog catalog, String schema, String table) {
+    String display() {
+      return catalog.catalogName() + "." + schema + "." + table;
+    }
+  }
+
+  /** Returns the target when the name is in a lake catalog, else null. */
+  private static @Nullable LakeTarget lakeTarget(SqlIdentifier name,
+      CalcitePrepare.Context context) {
+    List<String> full = qualify(name, context);
+    CalciteSchema catalogSchema = context.getRootSchema().getSubSchema(full.get(0), false);
+    LakeCatalog lake = catalogSchema != null && catalogSchema.schema instanceof Wrapper
+        ? ((Wrapper) catalogSchema.schema).unwrap(LakeCatalog.class) : null;
+    return lake == null ? null : new LakeTarget(lake, full.get(1), full.get(2));
+  }
+
   /** Resolves a table name; when {@code existing}, the table's own spelling is looked up. */
   private static Target resolve(SqlIdentifier name, CalcitePrepare.Context context,
       boolean existing) {
-    List<String> parts = name.names;
-    List<String> path = context.getDefaultSchemaPath();
-    List<String> full;
-    if (parts.size() == 3) {
-      full = parts;
-    } else if (parts.size() == 2 && !path.isEmpty()) {
-      full = List.of(path.get(0), parts.get(0), parts.get(1));
-    } else if (parts.size() == 1 && path.size() == 2) {
-      full = List.of(path.get(0), path.get(1), parts.get(0));
-    } else {
-      throw new DdlException("table name " + name + " must be catalog.schema.table, "
-          + "or the connection must set a default schema (schema=catalog.schema)");
-    }
+    List<String> full = qualify(name, context);
     CalciteSchema catalogSchema = context.getRootSchema().getSubSchema(full.get(0), false);
     if (catalogSchema == null) {
       throw new DdlException("catalog '" + full.get(0) + "' does not exist");

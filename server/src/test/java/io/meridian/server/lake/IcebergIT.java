@@ -441,6 +441,80 @@ class IcebergIT {
         + " < DATE '1993-01-01'")).containsPattern("orders@\\d+/1of7files");
   }
 
+  private static void execute(String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection(server.jdbcUrl(), new Properties());
+         Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  private static long dataFiles(Table table) throws java.io.IOException {
+    Path data = Path.of(table.location().replaceFirst("^file:", "")).resolve("data");
+    if (!Files.exists(data)) {
+      return 0;
+    }
+    try (var files = Files.walk(data)) {
+      return files.filter(f -> f.toString().endsWith(".parquet")).count();
+    }
+  }
+
+  @Test void createTableAsSelectFromPostgresThenInsert() throws Exception {
+    execute("CREATE TABLE ice.etl.customers AS SELECT * FROM shop.public.customer");
+    Table customers = warehouse.catalog().loadTable(
+        org.apache.iceberg.catalog.TableIdentifier.of("etl", "customers"));
+    assertThat(customers.snapshots()).hasSize(1);
+    assertThat(meridian("SELECT * FROM ice.etl.customers")
+        .differenceFrom(demo.queryOracle("SELECT * FROM customer"), false)).isNull();
+
+    execute("INSERT INTO ice.etl.customers SELECT * FROM shop.public.customer"
+        + " WHERE c_nationkey = 7");
+    customers.refresh();
+    assertThat(customers.snapshots()).hasSize(2);
+    assertThat(meridian("SELECT * FROM ice.etl.customers")
+        .differenceFrom(demo.queryOracle("SELECT * FROM customer UNION ALL"
+            + " SELECT * FROM customer WHERE c_nationkey = 7"), false)).isNull();
+    // The first snapshot still reads as the table the CREATE made.
+    long first = customers.history().get(0).snapshotId();
+    assertThat(meridian("SELECT count(*) FROM ice.etl.\"customers@" + first + "\"").rows())
+        .containsExactly(List.of(BigDecimal.valueOf(1500)));
+    execute("DROP TABLE ice.etl.customers");
+    assertThatThrownBy(() -> meridian("SELECT * FROM ice.etl.customers"))
+        .hasMessageContaining("customers");
+  }
+
+  @Test void insertFailingHalfWayLeavesTheTableAsItWas() throws Exception {
+    execute("CREATE TABLE ice.etl.strict (k INTEGER NOT NULL, total DECIMAL(15, 2))");
+    execute("INSERT INTO ice.etl.strict SELECT o_orderkey, o_totalprice FROM shop.public.orders");
+    Table strict = warehouse.catalog().loadTable(
+        org.apache.iceberg.catalog.TableIdentifier.of("etl", "strict"));
+    long snapshot = strict.currentSnapshot().snapshotId();
+    long files = dataFiles(strict);
+    Rows before = meridian("SELECT count(*) AS n, sum(total) AS t FROM ice.etl.strict");
+    // Numbers read back as BigDecimal: the 10 000th order key breaks the insert.
+    long breaking = ((BigDecimal) demo.queryOracle("SELECT o_orderkey FROM orders"
+        + " ORDER BY o_orderkey LIMIT 1 OFFSET 9999").rows().get(0).get(0)).longValue();
+    assertThatThrownBy(() -> execute("INSERT INTO ice.etl.strict SELECT CASE WHEN o_orderkey = "
+        + breaking + " THEN NULL ELSE o_orderkey END, o_totalprice FROM shop.public.orders"))
+        .hasMessageContaining("NULL in column k");
+    strict.refresh();
+    assertThat(strict.currentSnapshot().snapshotId()).isEqualTo(snapshot);
+    assertThat(dataFiles(strict)).as("files written before the failure are deleted")
+        .isEqualTo(files);
+    assertThat(meridian("SELECT count(*) AS n, sum(total) AS t FROM ice.etl.strict")
+        .differenceFrom(before, false)).isNull();
+    assertThat(before.rows()).containsExactly(List.of(BigDecimal.valueOf(15000),
+        demo.queryOracle("SELECT sum(o_totalprice) FROM orders").rows().get(0).get(0)));
+  }
+
+  @Test void failedCreateTableAsLeavesNoTable() {
+    assertThatThrownBy(() -> execute("CREATE TABLE ice.etl.broken AS SELECT"
+        + " CAST(CASE WHEN c_custkey = 700 THEN 'x' ELSE '1' END AS INTEGER) AS v"
+        + " FROM shop.public.customer"))
+        .hasMessageContaining("the table was not created");
+    assertThat(warehouse.catalog().tableExists(
+        org.apache.iceberg.catalog.TableIdentifier.of("etl", "broken"))).isFalse();
+  }
+
   @Test void unknownTableIsNamed() {
     assertThatThrownBy(() -> meridian("SELECT * FROM ice.tpch.nosuch"))
         .hasMessageContaining("nosuch");

@@ -48,7 +48,7 @@ import static java.util.Objects.requireNonNull;
  * snapshot), {@code "t$snapshots"} and {@code "t$history"} (metadata), and
  * {@code t FOR SYSTEM_TIME AS OF TIMESTAMP '...'} (the snapshot current at that UTC instant).
  */
-final class IcebergBackend implements StorageBackend {
+final class IcebergBackend implements StorageBackend, io.meridian.adapter.LakeCatalog {
   private static final Logger LOG = LoggerFactory.getLogger(IcebergBackend.class);
 
   /** Separates a table's name from its snapshot in the names of snapshot tables. */
@@ -222,6 +222,36 @@ final class IcebergBackend implements StorageBackend {
     String name = narrowed.tableName();
     pruned.put(read.namespace() + '.' + name, narrowed);
     return name;
+  }
+
+  @Override public boolean tableExists(String schemaName, String table) {
+    return catalog.tableExists(TableIdentifier.of(namespace(schemaName), table));
+  }
+
+  @Override public void createTable(String schemaName, String table, RelDataType rowType) {
+    org.apache.iceberg.catalog.Namespace ns = namespace(schemaName);
+    if (catalog instanceof org.apache.iceberg.catalog.SupportsNamespaces
+        && !((org.apache.iceberg.catalog.SupportsNamespaces) catalog).namespaceExists(ns)) {
+      ((org.apache.iceberg.catalog.SupportsNamespaces) catalog).createNamespace(ns);
+    }
+    catalog.createTable(TableIdentifier.of(ns, table), IcebergAppend.schemaOf(rowType),
+        org.apache.iceberg.PartitionSpec.unpartitioned(),
+        Map.of(org.apache.iceberg.TableProperties.FORMAT_VERSION, "2"));
+    LOG.info("Iceberg catalog {}: created table {}.{}", spec.name(), schemaName, table);
+  }
+
+  @Override public void dropTable(String schemaName, String table) {
+    TableIdentifier id = TableIdentifier.of(namespace(schemaName), table);
+    loaded.remove(id);
+    catalog.dropTable(id, true);
+    LOG.info("Iceberg catalog {}: dropped table {}.{} and its files", spec.name(), schemaName,
+        table);
+  }
+
+  /** Appends rows to the table a read belongs to, as one snapshot. */
+  long append(IcebergSnapshotRead read, org.apache.calcite.linq4j.Enumerable<Object[]> rows) {
+    return IcebergAppend.append(read.table(),
+        spec.name() + '.' + read.namespace() + '.' + read.name(), rows);
   }
 
   /** Returns the name of the snapshot table current at an instant. */

@@ -77,6 +77,9 @@ final class IcebergCatalogSchema extends AbstractSchema implements Wrapper, Cata
     if (clazz.isInstance(this)) {
       return clazz.cast(this);
     }
+    if (clazz.isInstance(backend)) {
+      return clazz.cast(backend); // LakeCatalog: DDL
+    }
     BackendCatalogSchema files = backend.files();
     return files.unwrap(clazz);
   }

@@ -25,7 +25,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * move to another snapshot.
  */
 final class IcebergFileTable
-    implements TranslatableTable, TemporalTable, PrunableTable, TimeTravelTable, Wrapper {
+    implements TranslatableTable, TemporalTable, PrunableTable, TimeTravelTable, Wrapper,
+    io.meridian.adapter.LakeWritableTable {
   private final IcebergBackend backend;
   private final IcebergSnapshotRead read;
   private final TranslatableTable view;
@@ -67,6 +68,10 @@ final class IcebergFileTable
         IcebergFilters.toExpression(condition, rowType, read.schema()));
   }
 
+  @Override public long append(org.apache.calcite.linq4j.Enumerable<Object[]> rows) {
+    return backend.append(read, rows);
+  }
+
   @Override public String nameAsOf(long epochMillis) {
     return backend.nameAsOf(read, epochMillis);
   }
@@ -82,6 +87,10 @@ final class IcebergFileTable
   @Override public <C> @Nullable C unwrap(Class<C> clazz) {
     if (clazz.isInstance(this)) {
       return clazz.cast(this);
+    }
+    if (clazz == javax.sql.DataSource.class
+        || clazz == org.apache.calcite.schema.ModifiableTable.class) {
+      return null; // writes go to Iceberg (LakeWritableTable), never into the DuckDB view
     }
     return view instanceof Wrapper ? ((Wrapper) view).unwrap(clazz) : null;
   }

@@ -36,7 +36,8 @@ import java.util.List;
  * the planner may ship them to its DuckDB engine for the rest of the plan.
  */
 final class IcebergScanTable
-    implements ScannableTable, TemporalTable, PrunableTable, TimeTravelTable {
+    implements ScannableTable, TemporalTable, PrunableTable, TimeTravelTable,
+    io.meridian.adapter.LakeWritableTable {
   private final IcebergBackend backend;
   private final IcebergSnapshotRead read;
 
@@ -120,6 +121,10 @@ final class IcebergScanTable
   @Override public @Nullable String prunedName(RexNode condition, RelDataType rowType) {
     return backend.prune(read,
         IcebergFilters.toExpression(condition, rowType, read.schema()));
+  }
+
+  @Override public long append(org.apache.calcite.linq4j.Enumerable<Object[]> rows) {
+    return backend.append(read, rows);
   }
 
   @Override public String nameAsOf(long epochMillis) {

@@ -1,0 +1,22 @@
+package io.meridian.adapter;
+
+import org.apache.calcite.rel.type.RelDataType;
+
+/**
+ * A catalog of lake tables (files plus table metadata) that Meridian creates and drops itself:
+ * the target of {@code CREATE TABLE [AS]} and {@code DROP TABLE} where there is no backend to
+ * send DDL to.
+ */
+public interface LakeCatalog {
+  /** Returns the catalog's name. */
+  String catalogName();
+
+  /** Whether the table exists. */
+  boolean tableExists(String schema, String table);
+
+  /** Creates an empty table with these columns, creating its schema (namespace) if missing. */
+  void createTable(String schema, String table, RelDataType rowType);
+
+  /** Drops the table and deletes its files. */
+  void dropTable(String schema, String table);
+}
