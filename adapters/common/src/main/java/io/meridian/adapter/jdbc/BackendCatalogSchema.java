@@ -49,6 +49,9 @@ public final class BackendCatalogSchema extends JdbcBaseSchema
   private final java.util.concurrent.atomic.AtomicLong generation =
       new java.util.concurrent.atomic.AtomicLong();
   private volatile Lookup<JdbcSchema> subSchemas;
+  private volatile io.meridian.adapter.@Nullable LakeCatalog lake;
+  private volatile java.util.function.Function<StatisticsJdbcTable, Table> serveTable =
+      table -> table;
 
   /**
    * Creates the schema of a catalog served at the top level of the root schema under
@@ -97,6 +100,17 @@ public final class BackendCatalogSchema extends JdbcBaseSchema
   public static @Nullable BackendCatalogSchema of(@Nullable Schema schema) {
     return schema instanceof Wrapper ? ((Wrapper) schema).unwrap(BackendCatalogSchema.class)
         : null;
+  }
+
+  /**
+   * Serves this catalog's tables as lake tables: DDL goes to {@code lake} (which this schema
+   * then unwraps to) and each table is served as {@code tables} makes it from its view.
+   */
+  public void attachLake(io.meridian.adapter.LakeCatalog lake,
+      java.util.function.Function<StatisticsJdbcTable, Table> tables) {
+    this.lake = requireNonNull(lake, "lake");
+    this.serveTable = requireNonNull(tables, "tables");
+    invalidate();
   }
 
   /** Returns the catalog name. */
@@ -166,6 +180,9 @@ public final class BackendCatalogSchema extends JdbcBaseSchema
     if (clazz == DataSource.class) {
       return clazz.cast(dataSource);
     }
+    if (lake != null && clazz.isInstance(lake)) {
+      return clazz.cast(lake);
+    }
     return null;
   }
 
@@ -174,7 +191,7 @@ public final class BackendCatalogSchema extends JdbcBaseSchema
     @Override public @Nullable JdbcSchema get(String name) {
       return names(name).contains(name)
           ? new StatisticsJdbcSchema(dataSource, dialect, convention, jdbcCatalog, name,
-              statistics, metadataExpiry)
+              statistics, metadataExpiry, serveTable)
           : null;
     }
 

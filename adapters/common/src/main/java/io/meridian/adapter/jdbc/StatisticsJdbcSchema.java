@@ -15,13 +15,17 @@ import java.time.Duration;
 import java.util.Set;
 import javax.sql.DataSource;
 
-/** One backend schema: Calcite's {@link JdbcSchema} whose tables report their statistics. */
+/**
+ * One backend schema: Calcite's {@link JdbcSchema} whose tables report their statistics (and,
+ * in a lake catalog, are served as its lake tables).
+ */
 final class StatisticsJdbcSchema extends JdbcSchema {
   private final Lookup<Table> tables;
 
   StatisticsJdbcSchema(DataSource dataSource, SqlDialect dialect, JdbcConvention convention,
       @Nullable String catalog, String schema, TableStatisticsCache statistics,
-      Duration metadataExpiry) {
+      Duration metadataExpiry,
+      java.util.function.Function<StatisticsJdbcTable, Table> serve) {
     super(dataSource, dialect, convention, catalog, schema);
     // Calcite's JDBC schema reads the backend's metadata (getTables, getColumns) each time a
     // table is looked up, that is for every statement; cache the tables (and so their row
@@ -45,7 +49,7 @@ final class StatisticsJdbcSchema extends JdbcSchema {
 
       private @Nullable Table wrap(@Nullable Table table) {
         return table instanceof JdbcTable
-            ? new StatisticsJdbcTable((JdbcTable) table, statistics) : table;
+            ? serve.apply(new StatisticsJdbcTable((JdbcTable) table, statistics)) : table;
       }
     };
   }

@@ -282,7 +282,9 @@ final class IcebergBackend implements StorageBackend, io.meridian.adapter.LakeCa
     ensureView(read, view);
     Table inner = requireNonNull(files().subSchemas().get(read.namespace()),
         () -> "DuckDB schema " + read.namespace()).tables().get(view);
-    return new IcebergFileTable(this, read, requireNonNull(inner, () -> "view " + view));
+    return new IcebergFileTable(this, read,
+        (io.meridian.adapter.jdbc.StatisticsJdbcTable) requireNonNull(inner,
+            () -> "view " + view));
   }
 
   private void ensureView(IcebergSnapshotRead read, String view) {

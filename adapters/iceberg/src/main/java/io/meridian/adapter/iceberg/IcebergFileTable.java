@@ -1,21 +1,15 @@
 package io.meridian.adapter.iceberg;
 
+import io.meridian.adapter.LakeWritableTable;
 import io.meridian.adapter.PrunableTable;
 import io.meridian.adapter.TimeTravelTable;
+import io.meridian.adapter.jdbc.LakeViewTable;
+import io.meridian.adapter.jdbc.StatisticsJdbcTable;
 
-import org.apache.calcite.config.CalciteConnectionConfig;
-import org.apache.calcite.plan.RelOptTable;
-import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.linq4j.Enumerable;
 import org.apache.calcite.rel.type.RelDataType;
-import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.rex.RexNode;
-import org.apache.calcite.schema.Schema;
-import org.apache.calcite.schema.Statistic;
 import org.apache.calcite.schema.TemporalTable;
-import org.apache.calcite.schema.TranslatableTable;
-import org.apache.calcite.schema.Wrapper;
-import org.apache.calcite.sql.SqlCall;
-import org.apache.calcite.sql.SqlNode;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -24,43 +18,15 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * the catalog are pushed into DuckDB), that Iceberg's planning can narrow to fewer files and
  * move to another snapshot.
  */
-final class IcebergFileTable
-    implements TranslatableTable, TemporalTable, PrunableTable, TimeTravelTable, Wrapper,
-    io.meridian.adapter.LakeWritableTable {
+final class IcebergFileTable extends LakeViewTable
+    implements TemporalTable, PrunableTable, TimeTravelTable, LakeWritableTable {
   private final IcebergBackend backend;
   private final IcebergSnapshotRead read;
-  private final TranslatableTable view;
 
-  IcebergFileTable(IcebergBackend backend, IcebergSnapshotRead read,
-      org.apache.calcite.schema.Table view) {
+  IcebergFileTable(IcebergBackend backend, IcebergSnapshotRead read, StatisticsJdbcTable view) {
+    super(view);
     this.backend = backend;
     this.read = read;
-    this.view = (TranslatableTable) view;
-  }
-
-  @Override public RelNode toRel(RelOptTable.ToRelContext context, RelOptTable relOptTable) {
-    return view.toRel(context, relOptTable);
-  }
-
-  @Override public RelDataType getRowType(RelDataTypeFactory typeFactory) {
-    return view.getRowType(typeFactory);
-  }
-
-  @Override public Statistic getStatistic() {
-    return view.getStatistic();
-  }
-
-  @Override public Schema.TableType getJdbcTableType() {
-    return Schema.TableType.TABLE;
-  }
-
-  @Override public boolean isRolledUp(String column) {
-    return false;
-  }
-
-  @Override public boolean rolledUpColumnValidInsideAgg(String column, SqlCall call,
-      @Nullable SqlNode parent, @Nullable CalciteConnectionConfig config) {
-    return true;
   }
 
   @Override public @Nullable String prunedName(RexNode condition, RelDataType rowType) {
@@ -68,7 +34,7 @@ final class IcebergFileTable
         IcebergFilters.toExpression(condition, rowType, read.schema()));
   }
 
-  @Override public long append(org.apache.calcite.linq4j.Enumerable<Object[]> rows) {
+  @Override public long append(Enumerable<Object[]> rows) {
     return backend.append(read, rows);
   }
 
@@ -82,16 +48,5 @@ final class IcebergFileTable
 
   @Override public String getSysEndFieldName() {
     return "";
-  }
-
-  @Override public <C> @Nullable C unwrap(Class<C> clazz) {
-    if (clazz.isInstance(this)) {
-      return clazz.cast(this);
-    }
-    if (clazz == javax.sql.DataSource.class
-        || clazz == org.apache.calcite.schema.ModifiableTable.class) {
-      return null; // writes go to Iceberg (LakeWritableTable), never into the DuckDB view
-    }
-    return view instanceof Wrapper ? ((Wrapper) view).unwrap(clazz) : null;
   }
 }

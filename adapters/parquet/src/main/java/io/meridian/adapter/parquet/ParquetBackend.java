@@ -1,0 +1,274 @@
+package io.meridian.adapter.parquet;
+
+import io.meridian.adapter.CatalogSpec;
+import io.meridian.adapter.LakeCatalog;
+import io.meridian.adapter.LakeWritableTable;
+import io.meridian.adapter.duckdb.DuckDbBackendFactory;
+import io.meridian.adapter.duckdb.DuckDbDataSource;
+import io.meridian.adapter.duckdb.DuckDbSqlDialect;
+import io.meridian.adapter.jdbc.BackendCatalogSchema;
+import io.meridian.adapter.jdbc.BackendDdl;
+import io.meridian.adapter.jdbc.CatalogDataSource;
+import io.meridian.adapter.jdbc.JdbcBackend;
+import io.meridian.adapter.jdbc.LakeViewTable;
+import io.meridian.adapter.jdbc.StatisticsJdbcTable;
+
+import org.apache.calcite.avatica.util.ByteString;
+import org.apache.calcite.linq4j.Enumerable;
+import org.apache.calcite.linq4j.Enumerator;
+import org.apache.calcite.rel.type.RelDataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A directory of Parquet files served as a catalog: each table is a view in an in-memory DuckDB
+ * database over its files ({@link ParquetLayout}), so filters and projections reach DuckDB's
+ * Parquet reader (row-group pruning from footer statistics, column pruning, Hive partitions).
+ * Tables are also written: {@code CREATE TABLE [AS]} makes a folder of Parquet files, and
+ * {@code INSERT} adds one file per statement, written beside the table under a hidden name and
+ * moved into place atomically once complete.
+ */
+final class ParquetBackend extends JdbcBackend implements LakeCatalog {
+  private static final Logger LOG = LoggerFactory.getLogger(ParquetBackend.class);
+  private static final int BATCH = 10_000;
+
+  private final Path root;
+  private final DuckDbDataSource duckdb;
+  private final BackendDdl ddl = new BackendDdl(DuckDbSqlDialect.DEFAULT);
+
+  ParquetBackend(CatalogSpec spec, Path root, DuckDbDataSource duckdb) {
+    super(spec, new CatalogDataSource(spec.name(), spec.type(), duckdb, null),
+        DuckDbSqlDialect.DEFAULT, "memory",
+        s -> DuckDbBackendFactory.isUserSchema(s) && !s.equals("main"),
+        DuckDbBackendFactory.ROW_COUNTS, "SELECT 1");
+    this.root = root;
+    this.duckdb = duckdb;
+    files().attachLake(this, ParquetTable::new);
+  }
+
+  /** The statements that create the schemas and views of the tables found under the root. */
+  static List<String> viewsOf(Path root) {
+    List<String> sql = new java.util.ArrayList<>();
+    java.util.Set<String> schemas = new java.util.TreeSet<>();
+    for (ParquetLayout.TableLocation t : ParquetLayout.scan(root)) {
+      if (schemas.add(t.schema())) {
+        sql.add("CREATE SCHEMA IF NOT EXISTS " + quote(t.schema()));
+      }
+      sql.add(viewSql(t));
+    }
+    return sql;
+  }
+
+  private static String viewSql(ParquetLayout.TableLocation t) {
+    return "CREATE OR REPLACE VIEW " + quote(t.schema()) + "." + quote(t.table())
+        + " AS SELECT * FROM read_parquet(" + literal(t.glob())
+        + (t.directory() ? ", hive_partitioning = true, union_by_name = true" : "") + ")";
+  }
+
+  private BackendCatalogSchema files() {
+    return (BackendCatalogSchema) schema();
+  }
+
+  private Path folder(String schema, String table) {
+    return root.resolve(schema).resolve(table);
+  }
+
+  private Path singleFile(String schema, String table) {
+    return root.resolve(schema).resolve(table + ".parquet");
+  }
+
+  @Override public boolean tableExists(String schema, String table) {
+    return Files.isDirectory(folder(schema, table)) || Files.isRegularFile(singleFile(schema, table));
+  }
+
+  @Override public synchronized void createTable(String schema, String table, RelDataType rowType) {
+    Path folder = folder(schema, table);
+    String scratch = "__create_" + UUID.randomUUID().toString().replace("-", "");
+    try (Connection c = duckdb.getConnection(); Statement s = c.createStatement()) {
+      Files.createDirectories(folder);
+      s.execute(ddl.createTable("main", scratch, rowType, List.of(), false));
+      try {
+        // An empty file holds the columns until rows arrive.
+        writeAtomically(s, "main." + quote(scratch), folder);
+      } finally {
+        s.execute("DROP TABLE IF EXISTS main." + quote(scratch));
+      }
+      s.execute("CREATE SCHEMA IF NOT EXISTS " + quote(schema));
+      s.execute(viewSql(new ParquetLayout.TableLocation(schema, table, folder, true)));
+    } catch (SQLException | IOException e) {
+      deleteRecursively(folder);
+      throw new IllegalStateException("catalog '" + catalogName() + "': cannot create "
+          + schema + "." + table + ": " + e.getMessage(), e);
+    } finally {
+      files().invalidate();
+    }
+    LOG.info("Parquet catalog {}: created table {}.{} in {}", catalogName(), schema, table,
+        folder);
+  }
+
+  @Override public synchronized void dropTable(String schema, String table) {
+    try (Connection c = duckdb.getConnection(); Statement s = c.createStatement()) {
+      s.execute("DROP VIEW IF EXISTS " + quote(schema) + "." + quote(table));
+    } catch (SQLException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    } finally {
+      deleteRecursively(folder(schema, table));
+      deleteRecursively(singleFile(schema, table));
+      files().invalidate();
+    }
+    LOG.info("Parquet catalog {}: dropped table {}.{} and its files", catalogName(), schema,
+        table);
+  }
+
+  /**
+   * Appends rows as one new Parquet file: the rows are collected in a scratch DuckDB table,
+   * written under a hidden name and moved into the table's folder (a single-file table is
+   * rewritten whole and replaced). Nothing is visible until the move; a failure leaves the
+   * table as it was.
+   */
+  synchronized long append(String schema, String table, Enumerable<Object[]> rows) {
+    String scratch = "__append_" + UUID.randomUUID().toString().replace("-", "");
+    String view = quote(schema) + "." + quote(table);
+    long count = 0;
+    try (Connection c = duckdb.getConnection(); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE main." + quote(scratch) + " AS SELECT * FROM " + view
+          + " LIMIT 0");
+      try {
+        int[] types;
+        try (ResultSet rs = s.executeQuery("SELECT * FROM main." + quote(scratch))) {
+          ResultSetMetaData md = rs.getMetaData();
+          types = new int[md.getColumnCount()];
+          for (int i = 0; i < types.length; i++) {
+            types[i] = md.getColumnType(i + 1);
+          }
+        }
+        String insert = "INSERT INTO main." + quote(scratch) + " VALUES ("
+            + Stream.generate(() -> "?").limit(types.length).collect(Collectors.joining(", "))
+            + ")";
+        try (PreparedStatement p = c.prepareStatement(insert);
+             Enumerator<Object[]> e = rows.enumerator()) {
+          while (e.moveNext()) {
+            Object[] row = e.current();
+            for (int i = 0; i < types.length; i++) {
+              p.setObject(i + 1, toJdbc(row[i], types[i]));
+            }
+            p.addBatch();
+            if (++count % BATCH == 0) {
+              p.executeBatch();
+            }
+          }
+          p.executeBatch();
+        }
+        if (count > 0) {
+          Path folder = folder(schema, table);
+          if (Files.isDirectory(folder)) {
+            writeAtomically(s, "main." + quote(scratch), folder);
+          } else {
+            Path file = singleFile(schema, table);
+            Path tmp = file.resolveSibling("." + table + "." + UUID.randomUUID() + ".tmp");
+            s.execute("COPY (SELECT * FROM " + view + " UNION ALL BY NAME SELECT * FROM main."
+                + quote(scratch) + ") TO " + literal(tmp.toString()) + " (FORMAT parquet)");
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+          }
+        }
+      } finally {
+        s.execute("DROP TABLE IF EXISTS main." + quote(scratch));
+      }
+    } catch (SQLException | IOException | RuntimeException e) {
+      throw new IllegalStateException("catalog '" + catalogName() + "': appending to " + schema
+          + "." + table + " failed, nothing was written: " + e.getMessage(), e);
+    } finally {
+      files().invalidate();
+    }
+    LOG.info("Parquet catalog {}: appended {} rows to {}.{}", catalogName(), count, schema,
+        table);
+    return count;
+  }
+
+  /** Writes a DuckDB relation as a new Parquet file of a folder, atomically. */
+  private static void writeAtomically(Statement s, String relation, Path folder)
+      throws SQLException, IOException {
+    String name = "part-" + UUID.randomUUID() + ".parquet";
+    Path tmp = folder.resolve("." + name + ".tmp");
+    try {
+      s.execute("COPY " + relation + " TO " + literal(tmp.toString()) + " (FORMAT parquet)");
+      Files.move(tmp, folder.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Converts a value from Calcite's internal representation for a JDBC parameter. */
+  private static Object toJdbc(Object value, int jdbcType) {
+    if (value == null) {
+      return null;
+    }
+    switch (jdbcType) {
+    case Types.DATE:
+      return LocalDate.ofEpochDay(((Number) value).longValue());
+    case Types.TIME:
+      return LocalTime.ofNanoOfDay(((Number) value).longValue() * 1_000_000L);
+    case Types.TIMESTAMP:
+      return LocalDateTime.ofInstant(Instant.ofEpochMilli(((Number) value).longValue()),
+          ZoneOffset.UTC);
+    default:
+      return value instanceof ByteString ? ((ByteString) value).getBytes() : value;
+    }
+  }
+
+  private static void deleteRecursively(Path path) {
+    if (!Files.exists(path)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(path)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + path, e);
+    }
+  }
+
+  static String quote(String identifier) {
+    return '"' + identifier.replace("\"", "\"\"") + '"';
+  }
+
+  static String literal(String value) {
+    return "'" + value.replace("'", "''") + "'";
+  }
+
+  /** A Parquet table: read through its view, written by {@link #append}. */
+  private final class ParquetTable extends LakeViewTable implements LakeWritableTable {
+    ParquetTable(StatisticsJdbcTable view) {
+      super(view);
+    }
+
+    @Override public long append(Enumerable<Object[]> rows) {
+      return ParquetBackend.this.append(view().jdbcTable().jdbcSchemaName,
+          view().jdbcTable().jdbcTableName, rows);
+    }
+  }
+}
