@@ -45,7 +45,15 @@ class ParquetWritesIT {
     demo = DemoServerFixture.get();
     dir = Path.of("target", "it-data", "parquet-writes").toAbsolutePath();
     deleteRecursively(dir);
-    Files.createDirectories(dir);
+    Files.createDirectories(dir.resolve("bad").resolve("t"));
+    // Two files of one table that disagree on the type of x (written by DuckDB).
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+         Statement s = c.createStatement()) {
+      s.execute("COPY (SELECT 1::INTEGER AS x, 'a' AS y) TO '"
+          + dir.resolve("bad/t/one.parquet") + "' (FORMAT parquet)");
+      s.execute("COPY (SELECT 'z' AS x, 'b' AS y) TO '"
+          + dir.resolve("bad/t/two.parquet") + "' (FORMAT parquet)");
+    }
     DemoEnvironment env = demo.demo();
     server = MeridianServer.start(new MeridianConfig("127.0.0.1", 0, "PROTOBUF",
         Path.of("target", "it-data").toAbsolutePath(), ImmutableList.of(
@@ -122,6 +130,13 @@ class ParquetWritesIT {
     assertThat(Files.exists(folder)).isFalse();
     assertThatThrownBy(() -> query("SELECT * FROM pq.etl.customers"))
         .hasMessageContaining("customers");
+  }
+
+  @Test void filesThatDisagreeAreNamed() {
+    assertThatThrownBy(() -> query("SELECT * FROM pq.bad.t"))
+        .hasMessageContaining("pq.bad.t")
+        .hasMessageContaining("disagree on column x")
+        .hasMessageContaining("one.parquet").hasMessageContaining("two.parquet");
   }
 
   private static void deleteRecursively(Path path) throws IOException {

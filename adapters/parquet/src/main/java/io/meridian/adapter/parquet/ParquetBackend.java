@@ -69,17 +69,57 @@ final class ParquetBackend extends JdbcBackend implements LakeCatalog {
     files().attachLake(this, ParquetTable::new);
   }
 
-  /** The statements that create the schemas and views of the tables found under the root. */
-  static List<String> viewsOf(Path root) {
+  /**
+   * The statements that create the schemas and views of the tables found under the root. A
+   * folder whose files disagree on a column's type becomes a view that fails every query with
+   * a message naming the column and the files (files that lack a column are fine: it reads as
+   * NULL there).
+   */
+  static List<String> viewsOf(String catalog, Path root) {
     List<String> sql = new java.util.ArrayList<>();
     java.util.Set<String> schemas = new java.util.TreeSet<>();
-    for (ParquetLayout.TableLocation t : ParquetLayout.scan(root)) {
-      if (schemas.add(t.schema())) {
-        sql.add("CREATE SCHEMA IF NOT EXISTS " + quote(t.schema()));
+    try (Connection check = java.sql.DriverManager.getConnection("jdbc:duckdb:")) {
+      for (ParquetLayout.TableLocation t : ParquetLayout.scan(root)) {
+        if (schemas.add(t.schema())) {
+          sql.add("CREATE SCHEMA IF NOT EXISTS " + quote(t.schema()));
+        }
+        String conflict = t.directory() ? conflict(check, t) : null;
+        if (conflict == null) {
+          sql.add(viewSql(t));
+        } else {
+          String message = "Parquet table " + catalog + "." + t.schema() + "." + t.table()
+              + ": " + conflict;
+          LOG.warn("{}", message);
+          sql.add("CREATE OR REPLACE VIEW " + quote(t.schema()) + "." + quote(t.table())
+              + " AS SELECT error(" + literal(message) + ") AS \"error\"");
+        }
       }
-      sql.add(viewSql(t));
+    } catch (SQLException e) {
+      throw new IllegalStateException("catalog '" + catalog + "': cannot read the footers under "
+          + root + ": " + e.getMessage(), e);
     }
     return sql;
+  }
+
+  /**
+   * Returns how the files of a folder table disagree on a column's type (integer widths and
+   * decimal precisions agree), or null when they do not.
+   */
+  private static @org.checkerframework.checker.nullness.qual.Nullable String conflict(
+      Connection check, ParquetLayout.TableLocation t) throws SQLException {
+    String kind = "CASE WHEN type IN ('INT32', 'INT64') THEN 'INTEGER'"
+        + " WHEN type IN ('FLOAT', 'DOUBLE') THEN 'FLOATING'"
+        + " WHEN type = 'FIXED_LEN_BYTE_ARRAY' THEN 'BYTE_ARRAY' ELSE type END"
+        + " || coalesce(' ' || converted_type, '')";
+    String query = "SELECT name, string_agg(DISTINCT k || ' in ' || parse_filename(file_name),"
+        + " ', ' ORDER BY k || ' in ' || parse_filename(file_name)) FROM (SELECT name, file_name, "
+        + kind + " AS k FROM parquet_schema(" + literal(t.glob()) + ")"
+        + " WHERE num_children IS NULL OR num_children = 0)"
+        + " GROUP BY name HAVING count(DISTINCT k) > 1 ORDER BY name LIMIT 1";
+    try (Statement s = check.createStatement(); ResultSet rs = s.executeQuery(query)) {
+      return rs.next() ? "its files disagree on column " + rs.getString(1) + ": "
+          + rs.getString(2) : null;
+    }
   }
 
   private static String viewSql(ParquetLayout.TableLocation t) {

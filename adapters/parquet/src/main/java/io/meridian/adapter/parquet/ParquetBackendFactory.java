@@ -32,6 +32,6 @@ public final class ParquetBackendFactory implements StorageBackendFactory {
           "must be an existing directory (got " + root + ")");
     }
     return new ParquetBackend(spec, root,
-        new DuckDbDataSource(":memory:", false, ParquetBackend.viewsOf(root)));
+        new DuckDbDataSource(":memory:", false, ParquetBackend.viewsOf(spec.name(), root)));
   }
 }
