@@ -20,13 +20,17 @@ import static java.util.Objects.requireNonNull;
  * Serves {@code GET /health} beside the Avatica endpoint: liveness (the server answers) and
  * readiness per catalog (whether its backend answered its last probe), as JSON. The status is
  * {@code UP} when every catalog is available, else {@code DEGRADED}; the HTTP status is 200
- * either way, since the server itself is serving. Everything else goes to Avatica.
+ * either way, since the server itself is serving. {@code GET /metrics} serves the
+ * {@link PerformanceMonitor} in Prometheus' text format. Everything else goes to Avatica.
  */
 final class HealthEndpoint extends HandlerWrapper implements AvaticaHandler {
   private final Supplier<Map<String, Boolean>> availability;
+  private final PerformanceMonitor monitor;
 
-  HealthEndpoint(AvaticaHandler avatica, Supplier<Map<String, Boolean>> availability) {
+  HealthEndpoint(AvaticaHandler avatica, Supplier<Map<String, Boolean>> availability,
+      PerformanceMonitor monitor) {
     this.availability = requireNonNull(availability, "availability");
+    this.monitor = requireNonNull(monitor, "monitor");
     setHandler(avatica);
   }
 
@@ -47,6 +51,14 @@ final class HealthEndpoint extends HandlerWrapper implements AvaticaHandler {
       response.setStatus(HttpServletResponse.SC_OK);
       response.setContentType("application/json");
       response.getOutputStream().write(json.toString().getBytes(StandardCharsets.UTF_8));
+      baseRequest.setHandled(true);
+      return;
+    }
+    if ("/metrics".equals(target) && "GET".equals(request.getMethod())) {
+      response.setStatus(HttpServletResponse.SC_OK);
+      response.setContentType("text/plain; version=0.0.4; charset=utf-8");
+      response.getOutputStream().write(
+          monitor.prometheus(availability.get()).getBytes(StandardCharsets.UTF_8));
       baseRequest.setHandled(true);
       return;
     }

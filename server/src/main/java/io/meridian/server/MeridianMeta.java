@@ -28,6 +28,7 @@ final class MeridianMeta extends JdbcMeta {
 
   private final MeridianDriver driver;
   private final CatalogMetadata metadata;
+  private final PerformanceMonitor monitor = new PerformanceMonitor();
   /** The open transaction of each client connection whose autocommit is off. */
   private final ConcurrentMap<String, BackendTransaction> transactions =
       new ConcurrentHashMap<>();
@@ -163,15 +164,53 @@ final class MeridianMeta extends JdbcMeta {
   @Override public ExecuteResult prepareAndExecute(StatementHandle h, String sql,
       long maxRowCount, int maxRowsInFirstFrame, PrepareCallback callback)
       throws NoSuchStatementException {
-    return this.<ExecuteResult, NoSuchStatementException, RuntimeException>inTransaction(h,
-        () -> withFullFirstFrame(h,
-            super.prepareAndExecute(h, sql, maxRowCount, maxRowsInFirstFrame, callback)));
+    return monitored(() -> this.<ExecuteResult, NoSuchStatementException,
+        RuntimeException>inTransaction(h, () -> withFullFirstFrame(h,
+            super.prepareAndExecute(h, sql, maxRowCount, maxRowsInFirstFrame, callback))));
   }
 
   @Override public ExecuteResult execute(StatementHandle h, List<TypedValue> parameterValues,
       int maxRowsInFirstFrame) throws NoSuchStatementException {
-    return this.<ExecuteResult, NoSuchStatementException, RuntimeException>inTransaction(h,
-        () -> withFullFirstFrame(h, super.execute(h, parameterValues, maxRowsInFirstFrame)));
+    return monitored(() -> this.<ExecuteResult, NoSuchStatementException,
+        RuntimeException>inTransaction(h,
+            () -> withFullFirstFrame(h, super.execute(h, parameterValues, maxRowsInFirstFrame))));
+  }
+
+  /** Returns what this server has run ({@code /metrics}). */
+  PerformanceMonitor monitor() {
+    return monitor;
+  }
+
+  /** Runs a statement's execution, recording its latency, rows and failure. */
+  private ExecuteResult monitored(StatementCall<ExecuteResult, NoSuchStatementException,
+      RuntimeException> call) throws NoSuchStatementException {
+    long start = monitor.started();
+    String failed = null;
+    try {
+      ExecuteResult result = call.run();
+      for (MetaResultSet set : result.resultSets) {
+        if (set.firstFrame != null) {
+          monitor.rowsSent(count(set.firstFrame));
+        }
+      }
+      return result;
+    } catch (AvaticaRuntimeException e) {
+      failed = e.getSqlState();
+      throw e;
+    } catch (RuntimeException e) {
+      failed = "HY000";
+      throw e;
+    } finally {
+      monitor.finished(start, failed);
+    }
+  }
+
+  private static long count(Frame frame) {
+    long n = 0;
+    for (Object ignored : frame.rows) {
+      n++;
+    }
+    return n;
   }
 
   /**
@@ -219,8 +258,10 @@ final class MeridianMeta extends JdbcMeta {
       throws NoSuchStatementException, MissingResultsException {
     int rows = fetchMaxRowCount <= 0 ? fetchMaxRowCount
         : Math.max(fetchMaxRowCount, MIN_FETCH_ROWS);
-    return this.<Frame, NoSuchStatementException, MissingResultsException>inTransaction(h,
+    Frame frame = this.<Frame, NoSuchStatementException, MissingResultsException>inTransaction(h,
         () -> super.fetch(h, offset, rows));
+    monitor.rowsSent(count(frame));
+    return frame;
   }
 
   @Override public ExecuteBatchResult prepareAndExecuteBatch(StatementHandle h,

@@ -91,7 +91,7 @@ public final class MeridianServer implements AutoCloseable {
           ? new AvaticaJsonHandler(service) : new AvaticaProtobufHandler(service);
       Map<String, Boolean> available = new ConcurrentHashMap<>();
       HttpServer http = new HttpServer.Builder<Server>()
-          .withHandler(new HealthEndpoint(avatica, () -> Map.copyOf(available)))
+          .withHandler(new HealthEndpoint(avatica, () -> Map.copyOf(available), meta.monitor()))
           .withPort(config.port())
           .withServerCustomizers(List.of(bind), Server.class)
           .build();

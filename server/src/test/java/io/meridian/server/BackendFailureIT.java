@@ -62,6 +62,33 @@ class BackendFailureIT {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getLong(1)).isEqualTo(25);
       }
+      try (ResultSet rs = s.executeQuery("SELECT n_name FROM shop.public.nation")) {
+        int rows = 0;
+        while (rs.next()) {
+          rows++;
+        }
+        assertThat(rows).isEqualTo(25);
+      }
+      // What the server ran, as Prometheus reads it: three statements, one failed for want of
+      // a connection (SQL state class 08), 1 + 25 rows sent.
+      java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+              "http://127.0.0.1:" + server.port() + "/metrics")).GET().build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.headers().firstValue("Content-Type").orElse(""))
+          .startsWith("text/plain; version=0.0.4");
+      assertThat(metrics.body().lines().toList()).contains(
+          "# TYPE meridian_statements_total counter",
+          "meridian_statements_total 3",
+          "meridian_statement_errors_total{sql_state_class=\"08\"} 1",
+          "meridian_statement_seconds_bucket{le=\"+Inf\"} 3",
+          "meridian_statement_seconds_count 3",
+          "meridian_rows_sent_total 26",
+          "meridian_active_statements 0",
+          "meridian_catalog_available{catalog=\"billing\"} 0",
+          "meridian_catalog_available{catalog=\"shop\"} 1");
+      assertThat(metrics.body()).doesNotContain("s3cret-Pa55");
     }
   }
   /**
