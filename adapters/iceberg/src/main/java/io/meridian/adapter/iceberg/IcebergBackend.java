@@ -2,13 +2,9 @@ package io.meridian.adapter.iceberg;
 
 import io.meridian.adapter.CatalogSpec;
 import io.meridian.adapter.StorageBackend;
-import io.meridian.adapter.duckdb.DuckDbBackendFactory;
-import io.meridian.adapter.duckdb.DuckDbDataSource;
-import io.meridian.adapter.duckdb.DuckDbSqlDialect;
+import io.meridian.adapter.duckdb.DuckDbLakeViews;
 import io.meridian.adapter.jdbc.BackendCatalogSchema;
-import io.meridian.adapter.jdbc.BackendDdl;
-import io.meridian.adapter.jdbc.CatalogDataSource;
-import io.meridian.adapter.jdbc.JdbcBackend;
+import io.meridian.adapter.jdbc.LakeCatalogSchema;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
@@ -26,12 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static java.util.Objects.requireNonNull;
@@ -48,7 +40,8 @@ import static java.util.Objects.requireNonNull;
  * snapshot), {@code "t$snapshots"} and {@code "t$history"} (metadata), and
  * {@code t FOR SYSTEM_TIME AS OF TIMESTAMP '...'} (the snapshot current at that UTC instant).
  */
-final class IcebergBackend implements StorageBackend, io.meridian.adapter.LakeCatalog {
+final class IcebergBackend
+    implements StorageBackend, io.meridian.adapter.LakeCatalog, LakeCatalogSchema.Tables {
   private static final Logger LOG = LoggerFactory.getLogger(IcebergBackend.class);
 
   /** Separates a table's name from its snapshot in the names of snapshot tables. */
@@ -56,11 +49,8 @@ final class IcebergBackend implements StorageBackend, io.meridian.adapter.LakeCa
 
   private final CatalogSpec spec;
   private final Catalog catalog;
-  private final DuckDbDataSource duckdb;
-  private final JdbcBackend files;
-  private final IcebergCatalogSchema schema;
-  private final Map<String, Double> viewRowCounts = new ConcurrentHashMap<>();
-  private final Set<String> views = ConcurrentHashMap.newKeySet();
+  private final DuckDbLakeViews views;
+  private final LakeCatalogSchema schema;
   private final Map<TableIdentifier, org.apache.iceberg.Table> loaded = new ConcurrentHashMap<>();
   private final Map<String, IcebergSnapshotRead> reads = new ConcurrentHashMap<>();
   /** Pruned reads by table name; a plan names them until it is run. */
@@ -70,13 +60,8 @@ final class IcebergBackend implements StorageBackend, io.meridian.adapter.LakeCa
   IcebergBackend(CatalogSpec spec, Catalog catalog) {
     this.spec = requireNonNull(spec, "spec");
     this.catalog = requireNonNull(catalog, "catalog");
-    this.duckdb = new DuckDbDataSource(":memory:", false, List.of());
-    CatalogDataSource dataSource = new CatalogDataSource(spec.name(), spec.type(), duckdb, null);
-    this.files = new JdbcBackend(spec, dataSource, DuckDbSqlDialect.DEFAULT, "memory",
-        s -> DuckDbBackendFactory.isUserSchema(s) && !s.equals("main"),
-        (connection, s, t) -> viewRowCounts.get(s + '.' + t), "SELECT 1",
-        new ReadOnlyDdl(spec));
-    this.schema = new IcebergCatalogSchema(this);
+    this.views = new DuckDbLakeViews(spec);
+    this.schema = new LakeCatalogSchema(this, this);
   }
 
   @Override public String catalogName() {
@@ -96,8 +81,8 @@ final class IcebergBackend implements StorageBackend, io.meridian.adapter.LakeCa
   }
 
   /** The DuckDB catalog of views over data files, which the planner pushes subplans into. */
-  BackendCatalogSchema files() {
-    return (BackendCatalogSchema) files.schema();
+  @Override public BackendCatalogSchema files() {
+    return views.schema();
   }
 
   @Override public void checkAvailable() throws SQLException {
@@ -115,7 +100,7 @@ final class IcebergBackend implements StorageBackend, io.meridian.adapter.LakeCa
    * Re-reads the metadata of every table read so far and returns a number that changes when
    * any of them has a new current snapshot or schema.
    */
-  long generation() {
+  @Override public long generation() {
     long generation = 17;
     for (Map.Entry<TableIdentifier, org.apache.iceberg.Table> e : loaded.entrySet()) {
       org.apache.iceberg.Table table = e.getValue();
@@ -135,6 +120,26 @@ final class IcebergBackend implements StorageBackend, io.meridian.adapter.LakeCa
     return generation;
   }
 
+  @Override public java.util.Set<String> namespaces() {
+    if (!(catalog instanceof org.apache.iceberg.catalog.SupportsNamespaces)) {
+      return java.util.Set.of();
+    }
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    for (org.apache.iceberg.catalog.Namespace ns
+        : ((org.apache.iceberg.catalog.SupportsNamespaces) catalog).listNamespaces()) {
+      names.add(String.join(".", ns.levels()));
+    }
+    return names;
+  }
+
+  @Override public java.util.Set<String> tableNames(String namespace) {
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    for (TableIdentifier id : catalog.listTables(namespace(namespace))) {
+      names.add(id.name());
+    }
+    return names;
+  }
+
   /** Returns a table of the catalog, loaded once and refreshed by {@link #generation()}. */
   org.apache.iceberg.Table table(TableIdentifier id) {
     return loaded.computeIfAbsent(id, catalog::loadTable);
@@ -144,7 +149,7 @@ final class IcebergBackend implements StorageBackend, io.meridian.adapter.LakeCa
    * Returns the Calcite table for a name in a namespace (see the class comment for the forms),
    * or null when there is no such table.
    */
-  @Nullable Table lookup(String namespace, String name) {
+  @Override public @Nullable Table lookup(String namespace, String name) {
     IcebergSnapshotRead prunedRead = pruned.getIfPresent(namespace + '.' + name);
     if (prunedRead != null) {
       return tableFor(prunedRead);
@@ -278,68 +283,18 @@ final class IcebergBackend implements StorageBackend, io.meridian.adapter.LakeCa
     if (!read.fastPath()) {
       return new IcebergScanTable(this, read);
     }
-    String view = read.tableName();
-    ensureView(read, view);
-    Table inner = requireNonNull(files().subSchemas().get(read.namespace()),
-        () -> "DuckDB schema " + read.namespace()).tables().get(view);
     return new IcebergFileTable(this, read,
-        (io.meridian.adapter.jdbc.StatisticsJdbcTable) requireNonNull(inner,
-            () -> "view " + view));
-  }
-
-  private void ensureView(IcebergSnapshotRead read, String view) {
-    String key = read.namespace() + '.' + view;
-    if (views.contains(key)) {
-      return;
-    }
-    synchronized (views) {
-      if (views.contains(key)) {
-        return;
-      }
-      try (Connection connection = duckdb.getConnection();
-           Statement statement = connection.createStatement()) {
-        statement.execute("CREATE SCHEMA IF NOT EXISTS " + IcebergTypes.quote(read.namespace()));
-        statement.execute("CREATE OR REPLACE VIEW " + IcebergTypes.quote(read.namespace()) + '.'
-            + IcebergTypes.quote(view) + " AS " + read.duckDbQuery());
-      } catch (SQLException e) {
-        throw new IllegalStateException("catalog '" + spec.name() + "' (iceberg): cannot read "
-            + read.namespace() + '.' + read.name() + ": " + e.getMessage(), e);
-      }
-      viewRowCounts.put(key, (double) read.rowCount());
-      views.add(key);
-      LOG.debug("Iceberg catalog {}: view {} over {} of {} data files", spec.name(), key,
-          read.fileCount(), read.totalFileCount());
-    }
+        views.view(read.namespace(), read.tableName(), read::duckDbQuery, read.rowCount()));
   }
 
   @Override public void close() {
-    files.close(); // and with it the DuckDB database
+    views.close();
     if (catalog instanceof java.io.Closeable) {
       try {
         ((java.io.Closeable) catalog).close();
       } catch (IOException e) {
         LOG.warn("Iceberg catalog {}: closing: {}", spec.name(), e.toString());
       }
-    }
-  }
-
-  /** DDL is not served into an Iceberg catalog yet: a clear refusal, not a DuckDB table. */
-  private static final class ReadOnlyDdl extends BackendDdl {
-    private final String catalogName;
-
-    ReadOnlyDdl(CatalogSpec spec) {
-      super(DuckDbSqlDialect.DEFAULT);
-      this.catalogName = spec.name();
-    }
-
-    @Override public String qualifiedName(String schema, String table) {
-      throw new UnsupportedOperationException("catalog '" + catalogName
-          + "' (iceberg) is read-only: DDL and writes into Iceberg tables are not supported yet");
-    }
-
-    @Override public String createTable(String schema, String table, RelDataType rowType,
-        List<String> primaryKey, boolean ifNotExists) {
-      return qualifiedName(schema, table);
     }
   }
 }

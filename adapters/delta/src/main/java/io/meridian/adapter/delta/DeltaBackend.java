@@ -1,0 +1,211 @@
+package io.meridian.adapter.delta;
+
+import io.meridian.adapter.CatalogSpec;
+import io.meridian.adapter.StorageBackend;
+import io.meridian.adapter.duckdb.DuckDbLakeViews;
+import io.meridian.adapter.jdbc.BackendCatalogSchema;
+import io.meridian.adapter.jdbc.LakeCatalogSchema;
+
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+
+import io.delta.kernel.Snapshot;
+import io.delta.kernel.engine.Engine;
+import io.delta.kernel.expressions.Predicate;
+
+import org.apache.calcite.schema.Schema;
+import org.apache.calcite.schema.Table;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A directory of Delta tables ({@code <path>/<schema>/<table>/_delta_log}) read through Delta
+ * Kernel. Snapshots whose files DuckDB can read as plain Parquet (no deletion vectors, no column
+ * mapping) are views in the catalog's DuckDB over exactly those files, partition values added as
+ * constants; others are read by Kernel's reader, which applies deletion vectors.
+ *
+ * <p>Names: {@code t} (latest version), {@code "t@<version>"}, and
+ * {@code t FOR SYSTEM_TIME AS OF TIMESTAMP '...'} (the version current at that UTC instant).
+ */
+final class DeltaBackend implements StorageBackend, LakeCatalogSchema.Tables {
+  private final CatalogSpec spec;
+  private final Path root;
+  private final Engine engine;
+  /** Whether every read goes through Kernel's reader (configuration {@code reader: kernel}). */
+  private final boolean kernelReader;
+  private final DuckDbLakeViews views;
+  private final LakeCatalogSchema schema;
+  /** The latest version of each table read so far, by {@code schema.table}. */
+  private final Map<String, Long> latest = new ConcurrentHashMap<>();
+  private final Map<String, DeltaSnapshotRead> reads = new ConcurrentHashMap<>();
+  private final Cache<String, DeltaSnapshotRead> pruned =
+      CacheBuilder.newBuilder().maximumSize(10_000).build();
+
+  DeltaBackend(CatalogSpec spec, Path root, Engine engine, boolean kernelReader) {
+    this.kernelReader = kernelReader;
+    this.spec = requireNonNull(spec, "spec");
+    this.root = requireNonNull(root, "root");
+    this.engine = requireNonNull(engine, "engine");
+    this.views = new DuckDbLakeViews(spec);
+    this.schema = new LakeCatalogSchema(this, this);
+  }
+
+  @Override public String catalogName() {
+    return spec.name();
+  }
+
+  @Override public String type() {
+    return spec.type();
+  }
+
+  @Override public Schema schema() {
+    return schema;
+  }
+
+  @Override public BackendCatalogSchema files() {
+    return views.schema();
+  }
+
+  @Override public void checkAvailable() throws SQLException {
+    if (!Files.isDirectory(root)) {
+      throw new SQLException("catalog '" + spec.name() + "' (delta) is unavailable: " + root
+          + " is not a directory", "08001");
+    }
+  }
+
+  @Override public Set<String> namespaces() {
+    return directories(root, false);
+  }
+
+  @Override public Set<String> tableNames(String namespace) {
+    return directories(root.resolve(namespace), true);
+  }
+
+  private static Set<String> directories(Path dir, boolean tables) {
+    Set<String> names = new TreeSet<>();
+    if (!Files.isDirectory(dir)) {
+      return names;
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      entries.filter(Files::isDirectory)
+          .filter(p -> !tables || Files.isDirectory(p.resolve("_delta_log")))
+          .map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith(".") && !n.startsWith("_"))
+          .forEach(names::add);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir, e);
+    }
+    return names;
+  }
+
+  private io.delta.kernel.Table table(String namespace, String name) {
+    return io.delta.kernel.Table.forPath(engine,
+        root.resolve(namespace).resolve(name).toString());
+  }
+
+  @Override public long generation() {
+    long generation = 17;
+    for (String key : latest.keySet()) {
+      int dot = key.indexOf('.');
+      try {
+        long version = table(key.substring(0, dot), key.substring(dot + 1))
+            .getLatestSnapshot(engine).getVersion();
+        latest.put(key, version);
+        generation = 31 * generation + version;
+      } catch (RuntimeException e) {
+        latest.remove(key); // dropped: the next statement that reads it says so
+        generation = 31 * generation + 1;
+      }
+    }
+    return generation;
+  }
+
+  @Override public @Nullable Table lookup(String namespace, String name) {
+    DeltaSnapshotRead narrowed = pruned.getIfPresent(namespace + '.' + name);
+    if (narrowed != null) {
+      return tableFor(narrowed);
+    }
+    int at = name.indexOf('@');
+    String base = at < 0 ? name : name.substring(0, at);
+    if (!tableNames(namespace).contains(base)) {
+      return null;
+    }
+    Snapshot snapshot;
+    try {
+      if (at < 0) {
+        snapshot = table(namespace, base).getLatestSnapshot(engine);
+        latest.put(namespace + '.' + base, snapshot.getVersion());
+      } else {
+        snapshot = table(namespace, base).getSnapshotAsOfVersion(engine,
+            Long.parseLong(name.substring(at + 1)));
+      }
+    } catch (NumberFormatException e) {
+      return null;
+    } catch (RuntimeException e) {
+      if (at > 0) {
+        return null; // no such version
+      }
+      throw new IllegalStateException("catalog '" + spec.name() + "' (delta): cannot read "
+          + namespace + '.' + base + ": " + e.getMessage(), e);
+    }
+    return tableFor(read(namespace, base, snapshot));
+  }
+
+  private DeltaSnapshotRead read(String namespace, String name, Snapshot snapshot) {
+    return reads.computeIfAbsent(namespace + '.' + name + '@' + snapshot.getVersion(),
+        k -> DeltaSnapshotRead.plan(engine, namespace, name, snapshot, null, -1));
+  }
+
+  /** Returns the name of the read narrowed by a predicate, or null when nothing is ruled out. */
+  @Nullable String prune(DeltaSnapshotRead read, @Nullable Predicate predicate) {
+    if (predicate == null || read.predicate() != null) {
+      return null;
+    }
+    DeltaSnapshotRead narrowed = read.narrow(engine, predicate);
+    if (narrowed.fileCount() == read.fileCount()) {
+      return null;
+    }
+    pruned.put(read.namespace() + '.' + narrowed.tableName(), narrowed);
+    return narrowed.tableName();
+  }
+
+  /** Returns the name of the version current at an instant. */
+  String nameAsOf(DeltaSnapshotRead read, long epochMillis) {
+    try {
+      return read.name() + '@' + table(read.namespace(), read.name())
+          .getSnapshotAsOfTimestamp(engine, epochMillis).getVersion();
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("table " + spec.name() + '.' + read.namespace() + '.'
+          + read.name() + " has no version as of " + java.time.Instant.ofEpochMilli(epochMillis)
+          + ": " + e.getMessage());
+    }
+  }
+
+  Engine engine() {
+    return engine;
+  }
+
+  private Table tableFor(DeltaSnapshotRead read) {
+    if (kernelReader || !read.fastPath()) {
+      return new DeltaScanTable(this, read);
+    }
+    return new DeltaFileTable(this, read,
+        views.view(read.namespace(), read.tableName(), read::duckDbQuery, read.rowCount()));
+  }
+
+  @Override public void close() {
+    views.close();
+  }
+}

@@ -1,0 +1,2 @@
+/** Delta Lake tables, through Delta Kernel, as a Meridian catalog. */
+package io.meridian.adapter.delta;
