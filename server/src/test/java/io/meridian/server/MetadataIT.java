@@ -51,7 +51,8 @@ class MetadataIT {
           .noneMatch(name -> name.endsWith("_pkey"));
       assertThat(column(md.getTables("lake", "tpch", null, null), "TABLE_NAME"))
           .containsExactly("lineitem");
-      assertThat(column(md.getTables(null, null, "line%", new String[] {"VIEW"}), "TABLE_CAT"))
+      // Parquet tables are tables (read through DuckDB views, written as files).
+      assertThat(column(md.getTables(null, null, "line%", new String[] {"TABLE"}), "TABLE_CAT"))
           .containsExactly("lake");
 
       try (ResultSet rs = md.getColumns("shop", "public", "region", null)) {

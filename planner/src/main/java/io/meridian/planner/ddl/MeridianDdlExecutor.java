@@ -73,6 +73,33 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
     }
   }
 
+  /** What {@code CREATE TABLE} defines: the columns, the primary key, the rows' query. */
+  private record Definition(RelDataType rowType, List<String> key, @Nullable String querySql) {
+  }
+
+  private static Definition definition(SqlCreateTable create, CalcitePrepare.Context context) {
+    if (create.query != null) {
+      if (create.columnList != null) {
+        throw new DdlException("CREATE TABLE ... AS takes its columns from the query; "
+            + "give names with AS in the select list instead of a column list");
+      }
+      String querySql = create.query.toSqlString(CalciteSqlDialect.DEFAULT).getSql();
+      return new Definition(forStorage(new CalcitePrepareImpl().parse(context, querySql).rowType,
+          context.getTypeFactory()), List.of(), querySql);
+    }
+    if (create.columnList == null) {
+      throw new DdlException("CREATE TABLE needs a column list or AS query");
+    }
+    RelDataType rowType = columnsType(create, context);
+    List<String> key = List.of();
+    if (create instanceof SqlCreateTableWithKey) {
+      key = ((SqlCreateTableWithKey) create).primaryKey.stream()
+          .map(SqlIdentifier::getSimple).toList();
+      rowType = keyNotNull(rowType, key, context.getTypeFactory());
+    }
+    return new Definition(rowType, key, null);
+  }
+
   /** {@code CREATE TABLE}. */
   public void execute(SqlCreateTable create, CalcitePrepare.Context context) {
     if (create.getReplace()) {
@@ -84,52 +111,39 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
       return;
     }
     Target target = resolve(create.name, context, false);
-    RelDataType rowType;
-    List<String> key = List.of();
-    String querySql = null;
-    if (create.query != null) {
-      if (create.columnList != null) {
-        throw new DdlException("CREATE TABLE ... AS takes its columns from the query; "
-            + "give names with AS in the select list instead of a column list");
-      }
-      querySql = create.query.toSqlString(CalciteSqlDialect.DEFAULT).getSql();
-      rowType = forStorage(new CalcitePrepareImpl().parse(context, querySql).rowType,
-          context.getTypeFactory());
-    } else if (create.columnList != null) {
-      rowType = columnsType(create, context);
-      if (create instanceof SqlCreateTableWithKey) {
-        key = ((SqlCreateTableWithKey) create).primaryKey.stream()
-            .map(SqlIdentifier::getSimple).toList();
-        rowType = keyNotNull(rowType, key, context.getTypeFactory());
-      }
-    } else {
-      throw new DdlException("CREATE TABLE needs a column list or AS query");
-    }
+    Definition definition = definition(create, context);
     if (tableExists(target)) {
       if (create.ifNotExists) {
         return;
       }
       throw new DdlException("table " + target.display() + " already exists");
     }
-    run(target.catalog(), target.catalog().ddl()
-        .createTable(target.schema(), target.table(), rowType, key, create.ifNotExists));
-    if (querySql == null) {
-      return;
+    run(target.catalog(), target.catalog().ddl().createTable(target.schema(), target.table(),
+        definition.rowType(), definition.key(), create.ifNotExists));
+    if (definition.querySql() != null) {
+      fill(target.display(), quoted(target.catalog().catalogName(), target.schema(),
+          target.table()), definition.querySql(), context, () -> run(target.catalog(),
+              target.catalog().ddl().dropTable(target.schema(), target.table(), true)));
     }
-    String insert = "INSERT INTO " + quoted(target) + " " + querySql;
+  }
+
+  /**
+   * Fills a table this statement just created with its query's rows ({@code INSERT ... SELECT}
+   * on the same connection); if that fails the table is dropped again, so that a failed
+   * {@code CREATE TABLE ... AS} leaves nothing behind.
+   */
+  private static void fill(String display, String quotedName, String querySql,
+      CalcitePrepare.Context context, Runnable drop) {
     try (Statement statement = connection(context).createStatement()) {
-      long rows = statement.executeLargeUpdate(insert);
-      LOG.info("created {} with {} rows", target.display(), rows);
+      long rows = statement.executeLargeUpdate("INSERT INTO " + quotedName + " " + querySql);
+      LOG.info("created {} with {} rows", display, rows);
     } catch (SQLException | RuntimeException e) {
-      // The table was made by this statement: take it away again, so that a failed
-      // CREATE TABLE ... AS leaves nothing behind.
       try {
-        run(target.catalog(), target.catalog().ddl()
-            .dropTable(target.schema(), target.table(), true));
+        drop.run();
       } catch (RuntimeException dropFailure) {
         e.addSuppressed(dropFailure);
       }
-      throw new DdlException("CREATE TABLE " + target.display()
+      throw new DdlException("CREATE TABLE " + display
           + " AS failed, the table was not created: " + e.getMessage(), e);
     }
   }
@@ -140,24 +154,9 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
    */
   private void createLakeTable(SqlCreateTable create, LakeTarget target,
       CalcitePrepare.Context context) {
-    if (create instanceof SqlCreateTableWithKey
-        && !((SqlCreateTableWithKey) create).primaryKey.isEmpty()) {
+    Definition definition = definition(create, context);
+    if (!definition.key().isEmpty()) {
       throw new DdlException("lake table " + target.display() + " cannot have a primary key");
-    }
-    RelDataType rowType;
-    String querySql = null;
-    if (create.query != null) {
-      if (create.columnList != null) {
-        throw new DdlException("CREATE TABLE ... AS takes its columns from the query; "
-            + "give names with AS in the select list instead of a column list");
-      }
-      querySql = create.query.toSqlString(CalciteSqlDialect.DEFAULT).getSql();
-      rowType = forStorage(new CalcitePrepareImpl().parse(context, querySql).rowType,
-          context.getTypeFactory());
-    } else if (create.columnList != null) {
-      rowType = columnsType(create, context);
-    } else {
-      throw new DdlException("CREATE TABLE needs a column list or AS query");
     }
     if (target.catalog().tableExists(target.schema(), target.table())) {
       if (create.ifNotExists) {
@@ -166,28 +165,14 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
       throw new DdlException("table " + target.display() + " already exists");
     }
     try {
-      target.catalog().createTable(target.schema(), target.table(), rowType);
+      target.catalog().createTable(target.schema(), target.table(), definition.rowType());
     } catch (RuntimeException e) {
       throw new DdlException("cannot create " + target.display() + ": " + e.getMessage(), e);
     }
-    if (querySql == null) {
-      return;
-    }
-    String insert = "INSERT INTO " + CalciteSqlDialect.DEFAULT.quoteIdentifier(
-        target.catalog().catalogName()) + "." + CalciteSqlDialect.DEFAULT.quoteIdentifier(
-        target.schema()) + "." + CalciteSqlDialect.DEFAULT.quoteIdentifier(target.table())
-        + " " + querySql;
-    try (Statement statement = connection(context).createStatement()) {
-      long rows = statement.executeLargeUpdate(insert);
-      LOG.info("created {} with {} rows", target.display(), rows);
-    } catch (SQLException | RuntimeException e) {
-      try {
-        target.catalog().dropTable(target.schema(), target.table());
-      } catch (RuntimeException dropFailure) {
-        e.addSuppressed(dropFailure);
-      }
-      throw new DdlException("CREATE TABLE " + target.display()
-          + " AS failed, the table was not created: " + e.getMessage(), e);
+    if (definition.querySql() != null) {
+      fill(target.display(), quoted(target.catalog().catalogName(), target.schema(),
+          target.table()), definition.querySql(), context,
+          () -> target.catalog().dropTable(target.schema(), target.table()));
     }
   }
 
@@ -300,10 +285,10 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
     return schema != null && schema.tables().get(target.table()) != null;
   }
 
-  private static String quoted(Target target) {
-    return CalciteSqlDialect.DEFAULT.quoteIdentifier(target.catalog().catalogName()) + "."
-        + CalciteSqlDialect.DEFAULT.quoteIdentifier(target.schema()) + "."
-        + CalciteSqlDialect.DEFAULT.quoteIdentifier(target.table());
+  private static String quoted(String catalog, String schema, String table) {
+    return CalciteSqlDialect.DEFAULT.quoteIdentifier(catalog) + "."
+        + CalciteSqlDialect.DEFAULT.quoteIdentifier(schema) + "."
+        + CalciteSqlDialect.DEFAULT.quoteIdentifier(table);
   }
 
   /** Runs one DDL statement in the backend and makes every connection see its effect. */

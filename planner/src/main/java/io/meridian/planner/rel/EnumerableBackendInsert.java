@@ -78,22 +78,30 @@ public final class EnumerableBackendInsert extends TableModify implements Enumer
         + ") VALUES (" + fields.stream().map(f -> "?").collect(Collectors.joining(", ")) + ")";
   }
 
+  /**
+   * Appends to {@code builder} the input's rows as an {@code Enumerable<Object[]>} (boxed
+   * values, whatever the input's physical row format), and returns that expression.
+   */
+  static Expression rowsAsArrays(BlockBuilder builder, Result input, int fieldCount) {
+    Expression rows = builder.append("rows", input.block);
+    ParameterExpression row = Expressions.parameter(input.physType.getJavaRowType(), "row");
+    List<Expression> values = new ArrayList<>();
+    for (int i = 0; i < fieldCount; i++) {
+      values.add(Expressions.box(input.physType.fieldReference(row, i)));
+    }
+    return builder.append("arrays", Expressions.call(rows, BuiltInMethod.SELECT.method,
+        Expressions.lambda(Expressions.newArrayInit(Object.class, values), row)));
+  }
+
   @Override public Result implement(EnumerableRelImplementor implementor, Prefer pref) {
     BlockBuilder builder = new BlockBuilder();
     Result input = implementor.visitChild(this, 0, (EnumerableRel) getInput(), Prefer.ARRAY);
-    Expression rows = builder.append("rows", input.block);
-    PhysType inputType = input.physType;
-    ParameterExpression row = Expressions.parameter(inputType.getJavaRowType(), "row");
-    List<Expression> values = new ArrayList<>();
+    Expression asArrays = rowsAsArrays(builder, input, getInput().getRowType().getFieldCount());
     List<Expression> types = new ArrayList<>();
     for (int i = 0; i < getInput().getRowType().getFieldCount(); i++) {
-      values.add(Expressions.box(inputType.fieldReference(row, i)));
       types.add(Expressions.constant(
           getTable().getRowType().getFieldList().get(i).getType().getSqlTypeName().getName()));
     }
-    Expression asArrays = builder.append("arrays", Expressions.call(rows,
-        BuiltInMethod.SELECT.method,
-        Expressions.lambda(Expressions.newArrayInit(Object.class, values), row)));
     Expression dataSource = Schemas.unwrap(target.expression, DataSource.class);
     Expression count = builder.append("count", Expressions.call(BackendWriter.class, "insert",
         dataSource, Expressions.constant(insertSql()), asArrays,

@@ -10,7 +10,6 @@ import org.apache.calcite.adapter.enumerable.PhysTypeImpl;
 import org.apache.calcite.linq4j.tree.BlockBuilder;
 import org.apache.calcite.linq4j.tree.Expression;
 import org.apache.calcite.linq4j.tree.Expressions;
-import org.apache.calcite.linq4j.tree.ParameterExpression;
 import org.apache.calcite.plan.RelOptCluster;
 import org.apache.calcite.plan.RelOptTable;
 import org.apache.calcite.plan.RelTraitSet;
@@ -19,7 +18,6 @@ import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.TableModify;
 import org.apache.calcite.util.BuiltInMethod;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static java.util.Objects.requireNonNull;
@@ -45,16 +43,8 @@ public final class EnumerableLakeInsert extends TableModify implements Enumerabl
         "lake table");
     BlockBuilder builder = new BlockBuilder();
     Result input = implementor.visitChild(this, 0, (EnumerableRel) getInput(), Prefer.ARRAY);
-    Expression rows = builder.append("rows", input.block);
-    PhysType inputType = input.physType;
-    ParameterExpression row = Expressions.parameter(inputType.getJavaRowType(), "row");
-    List<Expression> values = new ArrayList<>();
-    for (int i = 0; i < getInput().getRowType().getFieldCount(); i++) {
-      values.add(Expressions.box(inputType.fieldReference(row, i)));
-    }
-    Expression asArrays = builder.append("arrays", Expressions.call(rows,
-        BuiltInMethod.SELECT.method,
-        Expressions.lambda(Expressions.newArrayInit(Object.class, values), row)));
+    Expression asArrays = EnumerableBackendInsert.rowsAsArrays(builder, input,
+        getInput().getRowType().getFieldCount());
     Expression count = builder.append("count", Expressions.call(
         implementor.stash(target, LakeWritableTable.class), "append", asArrays));
     builder.add(Expressions.return_(null,

@@ -253,7 +253,8 @@ public final class DemoEnvironment implements AutoCloseable {
     return BigDecimal.valueOf(scale).stripTrailingZeros().toPlainString();
   }
 
-  private static void deleteRecursively(Path path) throws IOException {
+  /** Deletes a file or a directory with everything in it; nothing when it does not exist. */
+  public static void deleteRecursively(Path path) throws IOException {
     if (!Files.exists(path)) {
       return;
     }

@@ -28,13 +28,11 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -54,7 +52,7 @@ class DeltaIT {
   @BeforeAll static void start() throws Exception {
     demo = DemoServerFixture.get();
     dir = Path.of("target", "it-data", "delta").toAbsolutePath();
-    deleteRecursively(dir);
+    DemoEnvironment.deleteRecursively(dir);
     Files.createDirectories(dir.resolve("tpch"));
     delta = new DeltaWarehouse();
     String orders = dir.resolve("tpch").resolve("orders").toString();
@@ -167,16 +165,5 @@ class DeltaIT {
     delta.append(path, List.of(new Object[] {2}, new Object[] {3}));
     assertThat(meridian("SELECT count(*) FROM dl.tpch.counter").rows())
         .containsExactly(List.of(BigDecimal.valueOf(3)));
-  }
-
-  private static void deleteRecursively(Path path) throws java.io.IOException {
-    if (!Files.exists(path)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(path)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

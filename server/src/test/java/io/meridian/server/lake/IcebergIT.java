@@ -66,7 +66,7 @@ class IcebergIT {
   @BeforeAll static void start() throws Exception {
     demo = DemoServerFixture.get();
     Path dir = Path.of("target", "it-data", "iceberg").toAbsolutePath();
-    deleteRecursively(dir);
+    DemoEnvironment.deleteRecursively(dir);
     warehouse = IcebergWarehouse.hadoop(dir);
     oracle = DriverManager.getConnection("jdbc:duckdb:");
     writeTpch();
@@ -520,16 +520,5 @@ class IcebergIT {
         .hasMessageContaining("nosuch");
     assertThatThrownBy(() -> meridian("SELECT * FROM ice.nosuchschema.orders"))
         .hasMessageContaining("nosuchschema");
-  }
-
-  private static void deleteRecursively(Path dir) throws java.io.IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

@@ -22,7 +22,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -44,7 +43,7 @@ class ParquetWritesIT {
   @BeforeAll static void start() throws Exception {
     demo = DemoServerFixture.get();
     dir = Path.of("target", "it-data", "parquet-writes").toAbsolutePath();
-    deleteRecursively(dir);
+    DemoEnvironment.deleteRecursively(dir);
     Files.createDirectories(dir.resolve("bad").resolve("t"));
     // Two files of one table that disagree on the type of x (written by DuckDB).
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
@@ -137,16 +136,5 @@ class ParquetWritesIT {
         .hasMessageContaining("pq.bad.t")
         .hasMessageContaining("disagree on column x")
         .hasMessageContaining("one.parquet").hasMessageContaining("two.parquet");
-  }
-
-  private static void deleteRecursively(Path path) throws IOException {
-    if (!Files.exists(path)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(path)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

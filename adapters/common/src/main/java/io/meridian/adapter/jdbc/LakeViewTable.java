@@ -1,17 +1,13 @@
 package io.meridian.adapter.jdbc;
 
-import org.apache.calcite.config.CalciteConnectionConfig;
 import org.apache.calcite.plan.RelOptTable;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.schema.ModifiableTable;
-import org.apache.calcite.schema.Schema;
 import org.apache.calcite.schema.Statistic;
 import org.apache.calcite.schema.TranslatableTable;
-import org.apache.calcite.schema.Wrapper;
-import org.apache.calcite.sql.SqlCall;
-import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.schema.impl.AbstractTable;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 import javax.sql.DataSource;
@@ -24,7 +20,7 @@ import static java.util.Objects.requireNonNull;
  * subclass's own. The view's data source and modifiability are hidden, so that no rule plans an
  * {@code INSERT} into the view itself.
  */
-public abstract class LakeViewTable implements TranslatableTable, Wrapper {
+public abstract class LakeViewTable extends AbstractTable implements TranslatableTable {
   private final StatisticsJdbcTable view;
 
   protected LakeViewTable(StatisticsJdbcTable view) {
@@ -46,19 +42,6 @@ public abstract class LakeViewTable implements TranslatableTable, Wrapper {
 
   @Override public Statistic getStatistic() {
     return view.getStatistic();
-  }
-
-  @Override public Schema.TableType getJdbcTableType() {
-    return Schema.TableType.TABLE;
-  }
-
-  @Override public boolean isRolledUp(String column) {
-    return false;
-  }
-
-  @Override public boolean rolledUpColumnValidInsideAgg(String column, SqlCall call,
-      @Nullable SqlNode parent, @Nullable CalciteConnectionConfig config) {
-    return true;
   }
 
   @Override public <C> @Nullable C unwrap(Class<C> clazz) {

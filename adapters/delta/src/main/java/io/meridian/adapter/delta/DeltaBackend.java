@@ -1,10 +1,7 @@
 package io.meridian.adapter.delta;
 
 import io.meridian.adapter.CatalogSpec;
-import io.meridian.adapter.StorageBackend;
-import io.meridian.adapter.duckdb.DuckDbLakeViews;
-import io.meridian.adapter.jdbc.BackendCatalogSchema;
-import io.meridian.adapter.jdbc.LakeCatalogSchema;
+import io.meridian.adapter.duckdb.DuckDbLakeBackend;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
@@ -13,7 +10,6 @@ import io.delta.kernel.Snapshot;
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.expressions.Predicate;
 
-import org.apache.calcite.schema.Schema;
 import org.apache.calcite.schema.Table;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -39,14 +35,11 @@ import static java.util.Objects.requireNonNull;
  * <p>Names: {@code t} (latest version), {@code "t@<version>"}, and
  * {@code t FOR SYSTEM_TIME AS OF TIMESTAMP '...'} (the version current at that UTC instant).
  */
-final class DeltaBackend implements StorageBackend, LakeCatalogSchema.Tables {
-  private final CatalogSpec spec;
+final class DeltaBackend extends DuckDbLakeBackend {
   private final Path root;
   private final Engine engine;
   /** Whether every read goes through Kernel's reader (configuration {@code reader: kernel}). */
   private final boolean kernelReader;
-  private final DuckDbLakeViews views;
-  private final LakeCatalogSchema schema;
   /** The latest version of each table read so far, by {@code schema.table}. */
   private final Map<String, Long> latest = new ConcurrentHashMap<>();
   private final Map<String, DeltaSnapshotRead> reads = new ConcurrentHashMap<>();
@@ -54,28 +47,10 @@ final class DeltaBackend implements StorageBackend, LakeCatalogSchema.Tables {
       CacheBuilder.newBuilder().maximumSize(10_000).build();
 
   DeltaBackend(CatalogSpec spec, Path root, Engine engine, boolean kernelReader) {
+    super(spec);
     this.kernelReader = kernelReader;
-    this.spec = requireNonNull(spec, "spec");
     this.root = requireNonNull(root, "root");
     this.engine = requireNonNull(engine, "engine");
-    this.views = new DuckDbLakeViews(spec);
-    this.schema = new LakeCatalogSchema(this, this);
-  }
-
-  @Override public String catalogName() {
-    return spec.name();
-  }
-
-  @Override public String type() {
-    return spec.type();
-  }
-
-  @Override public Schema schema() {
-    return schema;
-  }
-
-  @Override public BackendCatalogSchema files() {
-    return views.schema();
   }
 
   @Override public void checkAvailable() throws SQLException {
@@ -203,9 +178,5 @@ final class DeltaBackend implements StorageBackend, LakeCatalogSchema.Tables {
     }
     return new DeltaFileTable(this, read,
         views.view(read.namespace(), read.tableName(), read::duckDbQuery, read.rowCount()));
-  }
-
-  @Override public void close() {
-    views.close();
   }
 }

@@ -7,12 +7,11 @@ import io.meridian.adapter.jdbc.StatisticsJdbcTable;
 
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rex.RexNode;
-import org.apache.calcite.schema.TemporalTable;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** A Delta version read by the catalog's DuckDB through a view over its data files. */
 final class DeltaFileTable extends LakeViewTable
-    implements TemporalTable, PrunableTable, TimeTravelTable {
+    implements PrunableTable, TimeTravelTable {
   private final DeltaBackend backend;
   private final DeltaSnapshotRead read;
 
@@ -28,13 +27,5 @@ final class DeltaFileTable extends LakeViewTable
 
   @Override public String nameAsOf(long epochMillis) {
     return backend.nameAsOf(read, epochMillis);
-  }
-
-  @Override public String getSysStartFieldName() {
-    return "";
-  }
-
-  @Override public String getSysEndFieldName() {
-    return "";
   }
 }

@@ -18,19 +18,15 @@ import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
 
 import org.apache.calcite.DataContext;
-import org.apache.calcite.config.CalciteConnectionConfig;
 import org.apache.calcite.linq4j.AbstractEnumerable;
 import org.apache.calcite.linq4j.Enumerable;
 import org.apache.calcite.linq4j.Enumerator;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.schema.ScannableTable;
-import org.apache.calcite.schema.Schema;
+import org.apache.calcite.schema.impl.AbstractTable;
 import org.apache.calcite.schema.Statistic;
 import org.apache.calcite.schema.Statistics;
-import org.apache.calcite.schema.TemporalTable;
-import org.apache.calcite.sql.SqlCall;
-import org.apache.calcite.sql.SqlNode;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 import java.io.IOException;
@@ -44,7 +40,7 @@ import java.util.Optional;
  * A Delta version read by Kernel's own reader, which applies deletion vectors and column
  * mapping and adds partition values. Rows reach the planner in the JVM.
  */
-final class DeltaScanTable implements ScannableTable, TemporalTable, TimeTravelTable {
+final class DeltaScanTable extends AbstractTable implements ScannableTable, TimeTravelTable {
   private final DeltaBackend backend;
   private final DeltaSnapshotRead read;
 
@@ -158,28 +154,7 @@ final class DeltaScanTable implements ScannableTable, TemporalTable, TimeTravelT
     return Statistics.of(read.rowCount(), ImmutableList.of());
   }
 
-  @Override public Schema.TableType getJdbcTableType() {
-    return Schema.TableType.TABLE;
-  }
-
-  @Override public boolean isRolledUp(String column) {
-    return false;
-  }
-
-  @Override public boolean rolledUpColumnValidInsideAgg(String column, SqlCall call,
-      @Nullable SqlNode parent, @Nullable CalciteConnectionConfig config) {
-    return true;
-  }
-
   @Override public String nameAsOf(long epochMillis) {
     return backend.nameAsOf(read, epochMillis);
-  }
-
-  @Override public String getSysStartFieldName() {
-    return "";
-  }
-
-  @Override public String getSysEndFieldName() {
-    return "";
   }
 }

@@ -1,16 +1,12 @@
 package io.meridian.adapter.iceberg;
 
 import io.meridian.adapter.CatalogSpec;
-import io.meridian.adapter.StorageBackend;
-import io.meridian.adapter.duckdb.DuckDbLakeViews;
-import io.meridian.adapter.jdbc.BackendCatalogSchema;
-import io.meridian.adapter.jdbc.LakeCatalogSchema;
+import io.meridian.adapter.duckdb.DuckDbLakeBackend;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 
 import org.apache.calcite.rel.type.RelDataType;
-import org.apache.calcite.schema.Schema;
 import org.apache.calcite.schema.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -40,17 +36,13 @@ import static java.util.Objects.requireNonNull;
  * snapshot), {@code "t$snapshots"} and {@code "t$history"} (metadata), and
  * {@code t FOR SYSTEM_TIME AS OF TIMESTAMP '...'} (the snapshot current at that UTC instant).
  */
-final class IcebergBackend
-    implements StorageBackend, io.meridian.adapter.LakeCatalog, LakeCatalogSchema.Tables {
+final class IcebergBackend extends DuckDbLakeBackend implements io.meridian.adapter.LakeCatalog {
   private static final Logger LOG = LoggerFactory.getLogger(IcebergBackend.class);
 
   /** Separates a table's name from its snapshot in the names of snapshot tables. */
   static final char AT = '@';
 
-  private final CatalogSpec spec;
   private final Catalog catalog;
-  private final DuckDbLakeViews views;
-  private final LakeCatalogSchema schema;
   private final Map<TableIdentifier, org.apache.iceberg.Table> loaded = new ConcurrentHashMap<>();
   private final Map<String, IcebergSnapshotRead> reads = new ConcurrentHashMap<>();
   /** Pruned reads by table name; a plan names them until it is run. */
@@ -58,31 +50,12 @@ final class IcebergBackend
       CacheBuilder.newBuilder().maximumSize(10_000).build();
 
   IcebergBackend(CatalogSpec spec, Catalog catalog) {
-    this.spec = requireNonNull(spec, "spec");
+    super(spec);
     this.catalog = requireNonNull(catalog, "catalog");
-    this.views = new DuckDbLakeViews(spec);
-    this.schema = new LakeCatalogSchema(this, this);
-  }
-
-  @Override public String catalogName() {
-    return spec.name();
-  }
-
-  @Override public String type() {
-    return spec.type();
-  }
-
-  @Override public Schema schema() {
-    return schema;
   }
 
   Catalog catalog() {
     return catalog;
-  }
-
-  /** The DuckDB catalog of views over data files, which the planner pushes subplans into. */
-  @Override public BackendCatalogSchema files() {
-    return views.schema();
   }
 
   @Override public void checkAvailable() throws SQLException {
@@ -288,7 +261,7 @@ final class IcebergBackend
   }
 
   @Override public void close() {
-    views.close();
+    super.close();
     if (catalog instanceof java.io.Closeable) {
       try {
         ((java.io.Closeable) catalog).close();

@@ -9,7 +9,6 @@ import io.meridian.adapter.jdbc.StatisticsJdbcTable;
 import org.apache.calcite.linq4j.Enumerable;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rex.RexNode;
-import org.apache.calcite.schema.TemporalTable;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -19,7 +18,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * move to another snapshot.
  */
 final class IcebergFileTable extends LakeViewTable
-    implements TemporalTable, PrunableTable, TimeTravelTable, LakeWritableTable {
+    implements PrunableTable, TimeTravelTable, LakeWritableTable {
   private final IcebergBackend backend;
   private final IcebergSnapshotRead read;
 
@@ -40,13 +39,5 @@ final class IcebergFileTable extends LakeViewTable
 
   @Override public String nameAsOf(long epochMillis) {
     return backend.nameAsOf(read, epochMillis);
-  }
-
-  @Override public String getSysStartFieldName() {
-    return "";
-  }
-
-  @Override public String getSysEndFieldName() {
-    return "";
   }
 }

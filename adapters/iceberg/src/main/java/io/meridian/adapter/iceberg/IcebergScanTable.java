@@ -6,7 +6,6 @@ import io.meridian.adapter.TimeTravelTable;
 import com.google.common.collect.ImmutableList;
 
 import org.apache.calcite.DataContext;
-import org.apache.calcite.config.CalciteConnectionConfig;
 import org.apache.calcite.linq4j.AbstractEnumerable;
 import org.apache.calcite.linq4j.Enumerable;
 import org.apache.calcite.linq4j.Enumerator;
@@ -14,12 +13,9 @@ import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.schema.ScannableTable;
-import org.apache.calcite.schema.Schema;
+import org.apache.calcite.schema.impl.AbstractTable;
 import org.apache.calcite.schema.Statistic;
 import org.apache.calcite.schema.Statistics;
-import org.apache.calcite.schema.TemporalTable;
-import org.apache.calcite.sql.SqlCall;
-import org.apache.calcite.sql.SqlNode;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.CloseableIterator;
@@ -35,8 +31,8 @@ import java.util.List;
  * and reads files written under older schemas by field id. Rows reach the planner in the JVM;
  * the planner may ship them to its DuckDB engine for the rest of the plan.
  */
-final class IcebergScanTable
-    implements ScannableTable, TemporalTable, PrunableTable, TimeTravelTable,
+final class IcebergScanTable extends AbstractTable
+    implements ScannableTable, PrunableTable, TimeTravelTable,
     io.meridian.adapter.LakeWritableTable {
   private final IcebergBackend backend;
   private final IcebergSnapshotRead read;
@@ -105,19 +101,6 @@ final class IcebergScanTable
     return Statistics.of(read.rowCount(), ImmutableList.of());
   }
 
-  @Override public Schema.TableType getJdbcTableType() {
-    return Schema.TableType.TABLE;
-  }
-
-  @Override public boolean isRolledUp(String column) {
-    return false;
-  }
-
-  @Override public boolean rolledUpColumnValidInsideAgg(String column, SqlCall call,
-      @Nullable SqlNode parent, @Nullable CalciteConnectionConfig config) {
-    return true;
-  }
-
   @Override public @Nullable String prunedName(RexNode condition, RelDataType rowType) {
     return backend.prune(read,
         IcebergFilters.toExpression(condition, rowType, read.schema()));
@@ -129,13 +112,5 @@ final class IcebergScanTable
 
   @Override public String nameAsOf(long epochMillis) {
     return backend.nameAsOf(read, epochMillis);
-  }
-
-  @Override public String getSysStartFieldName() {
-    return "";
-  }
-
-  @Override public String getSysEndFieldName() {
-    return "";
   }
 }
