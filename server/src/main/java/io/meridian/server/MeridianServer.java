@@ -69,6 +69,9 @@ public final class MeridianServer implements AutoCloseable {
     this.prober = prober;
   }
 
+  /** The role every user of a users file must have to be let in. */
+  public static final String USER_ROLE = "meridian";
+
   /** Creates the catalogs, probes them and starts serving. */
   public static MeridianServer start(MeridianConfig config) throws SQLException {
     requireNonNull(config, "config");
@@ -90,13 +93,19 @@ public final class MeridianServer implements AutoCloseable {
       AvaticaHandler avatica = serialization == Serialization.JSON
           ? new AvaticaJsonHandler(service) : new AvaticaProtobufHandler(service);
       Map<String, Boolean> available = new ConcurrentHashMap<>();
-      HttpServer http = new HttpServer.Builder<Server>()
+      HttpServer.Builder<Server> builder = new HttpServer.Builder<Server>()
           .withHandler(new HealthEndpoint(avatica, () -> Map.copyOf(available), meta.monitor()))
           .withPort(config.port())
-          .withServerCustomizers(List.of(bind), Server.class)
-          .build();
-      if (!config.host().equals("127.0.0.1") && !config.host().equals("localhost")
-          && !config.host().equals("::1")) {
+          .withServerCustomizers(List.of(bind), Server.class);
+      if (config.usersFile() != null) {
+        // HTTP BASIC against the users file; every user needs the role 'meridian'.
+        builder.withBasicAuthentication(config.usersFile().toString(),
+            new String[] {USER_ROLE});
+        LOG.info("Authentication: HTTP BASIC, users from {}", config.usersFile());
+      }
+      HttpServer http = builder.build();
+      if (config.usersFile() == null && !config.host().equals("127.0.0.1")
+          && !config.host().equals("localhost") && !config.host().equals("::1")) {
         LOG.warn("Binding to {} without authentication: anyone who can reach this address can"
             + " query every catalog", config.host());
       }

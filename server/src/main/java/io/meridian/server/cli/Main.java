@@ -121,8 +121,7 @@ public final class Main {
       if (a.option("config").isPresent()) {
         config = new ConfigurationManager().load(Path.of(a.option("config").get()));
         if (a.option("data-dir").isPresent()) {
-          config = new MeridianConfig(config.host(), config.port(), config.serialization(),
-              Path.of(a.option("data-dir").get()).toAbsolutePath(), config.catalogs());
+          config = config.withDataDir(Path.of(a.option("data-dir").get()).toAbsolutePath());
         }
       } else {
         Path dataDir = Path.of(a.option("data-dir").orElse("data")).toAbsolutePath();

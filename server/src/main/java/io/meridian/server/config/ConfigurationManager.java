@@ -44,7 +44,7 @@ public final class ConfigurationManager {
   private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
   private static final Set<String> TOP_LEVEL = ImmutableSet.of("server", "data-dir", "catalogs", "cost");
   private static final Set<String> SERVER_FIELDS =
-      ImmutableSet.of("host", "port", "serialization");
+      ImmutableSet.of("host", "port", "serialization", "users-file");
   private static final Pattern CATALOG_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final UnaryOperator<String> environment;
@@ -105,6 +105,7 @@ public final class ConfigurationManager {
     String host = "127.0.0.1";
     int port = MeridianConfig.DEFAULT_PORT;
     String serialization = "PROTOBUF";
+    Path usersFile = null;
     JsonNode server = root.get("server");
     if (server != null && !server.isNull()) {
       if (!server.isObject()) {
@@ -122,6 +123,13 @@ public final class ConfigurationManager {
       }
       if (server.has("port")) {
         port = port(source, "server.port", scalar(source, "server.port", server.get("port")));
+      }
+      if (server.has("users-file")) {
+        usersFile = base.resolve(scalar(source, "server.users-file", server.get("users-file")));
+        if (!java.nio.file.Files.isReadable(usersFile)) {
+          throw new ConfigException(source + ": field 'server.users-file' must be a readable"
+              + " file (got " + usersFile + ")");
+        }
       }
       if (server.has("serialization")) {
         serialization = scalar(source, "server.serialization", server.get("serialization"))
@@ -153,7 +161,7 @@ public final class ConfigurationManager {
       catalogs.add(catalog(source, entry.getKey(), entry.getValue()));
     }
     return new MeridianConfig(host, port, serialization, dataDir.normalize(), catalogs.build(),
-        costOverrides(source, root.get("cost")));
+        costOverrides(source, root.get("cost")), usersFile);
   }
 
   /**

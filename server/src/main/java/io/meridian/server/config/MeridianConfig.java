@@ -19,9 +19,13 @@ import static java.util.Objects.requireNonNull;
  * @param catalogs the catalogs, in file order
  * @param costOverrides cost-model coefficients that replace the built-in ones (section
  *     {@code cost} of the file), by key
+ * @param usersFile the users allowed in (HTTP BASIC), one per line
+ *     {@code name: MD5:<hash>, meridian} (Jetty's realm format; {@code CRYPT:} hashes too), or
+ *     null for a server without authentication
  */
 public record MeridianConfig(String host, int port, String serialization, Path dataDir,
-    ImmutableList<CatalogSpec> catalogs, ImmutableMap<String, Double> costOverrides) {
+    ImmutableList<CatalogSpec> catalogs, ImmutableMap<String, Double> costOverrides,
+    @org.checkerframework.checker.nullness.qual.Nullable Path usersFile) {
   /** The default port. */
   public static final int DEFAULT_PORT = 8765;
 
@@ -33,24 +37,37 @@ public record MeridianConfig(String host, int port, String serialization, Path d
     requireNonNull(costOverrides, "costOverrides");
   }
 
-  /** A configuration with the built-in cost coefficients. */
+  /** A configuration with the built-in cost coefficients and no authentication. */
   public MeridianConfig(String host, int port, String serialization, Path dataDir,
       ImmutableList<CatalogSpec> catalogs) {
-    this(host, port, serialization, dataDir, catalogs, ImmutableMap.of());
+    this(host, port, serialization, dataDir, catalogs, ImmutableMap.of(), null);
   }
 
   /** Returns a copy listening on another port. */
   public MeridianConfig withPort(int newPort) {
-    return new MeridianConfig(host, newPort, serialization, dataDir, catalogs, costOverrides);
+    return new MeridianConfig(host, newPort, serialization, dataDir, catalogs, costOverrides,
+        usersFile);
   }
 
   /** Returns a copy with other cost coefficient overrides. */
   public MeridianConfig withCostOverrides(ImmutableMap<String, Double> overrides) {
-    return new MeridianConfig(host, port, serialization, dataDir, catalogs, overrides);
+    return new MeridianConfig(host, port, serialization, dataDir, catalogs, overrides, usersFile);
   }
 
   /** Returns a copy bound to another address. */
   public MeridianConfig withHost(String newHost) {
-    return new MeridianConfig(newHost, port, serialization, dataDir, catalogs, costOverrides);
+    return new MeridianConfig(newHost, port, serialization, dataDir, catalogs, costOverrides,
+        usersFile);
+  }
+
+  /** Returns a copy keeping its data elsewhere. */
+  public MeridianConfig withDataDir(Path newDataDir) {
+    return new MeridianConfig(host, port, serialization, newDataDir, catalogs, costOverrides,
+        usersFile);
+  }
+
+  /** Returns a copy that lets in only the users of a file (HTTP BASIC). */
+  public MeridianConfig withUsersFile(Path file) {
+    return new MeridianConfig(host, port, serialization, dataDir, catalogs, costOverrides, file);
   }
 }

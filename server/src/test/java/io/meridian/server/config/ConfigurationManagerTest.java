@@ -49,6 +49,18 @@ class ConfigurationManagerTest {
     assertThat(shop.toString()).doesNotContain("pw-from-env");
   }
 
+  @Test void usersFileIsResolvedAndMustExist(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("users.properties"), "alice: MD5:0, meridian\n");
+    Files.writeString(dir.resolve("m.yaml"), "server: {users-file: users.properties}\n"
+        + "catalogs:\n  a: {type: duckdb, path: x.duckdb}\n");
+    assertThat(manager.load(dir.resolve("m.yaml")).usersFile())
+        .isEqualTo(dir.resolve("users.properties"));
+    assertThat(parse("catalogs:\n  a: {type: duckdb, path: x.duckdb}\n").usersFile()).isNull();
+    assertThatThrownBy(() -> parse("server: {users-file: missing.properties}\n"
+        + "catalogs:\n  a: {type: duckdb, path: x.duckdb}\n"))
+        .hasMessageContaining("server.users-file").hasMessageContaining("missing.properties");
+  }
+
   @Test void defaultsApplyWhenServerIsOmitted() {
     MeridianConfig config = parse("catalogs:\n  a: {type: duckdb, path: x.duckdb}\n");
     assertThat(config.host()).isEqualTo("127.0.0.1");
