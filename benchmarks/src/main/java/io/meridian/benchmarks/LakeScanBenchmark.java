@@ -4,6 +4,7 @@ import io.meridian.adapter.CatalogSpec;
 import io.meridian.server.MeridianServer;
 import io.meridian.server.config.MeridianConfig;
 import io.meridian.server.demo.DemoEnvironment;
+import io.meridian.server.lake.DeltaWarehouse;
 import io.meridian.server.lake.IcebergWarehouse;
 import io.meridian.server.testing.TpchQueries;
 
@@ -32,8 +33,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Lake scans: TPC-H {@code lineitem} as one Parquet file ({@code parquet} catalog) and as an
- * Iceberg table partitioned by month of {@code l_shipdate} (written by Iceberg's writers), Q1
+ * Lake scans: TPC-H {@code lineitem} as one Parquet file ({@code parquet} catalog), as an
+ * Iceberg table partitioned by month of {@code l_shipdate} (written by Iceberg's writers) and
+ * as a Delta table (written by Delta Kernel's writer), Q1
  * and Q6 through Meridian (Avatica over HTTP) and through DuckDB reading the same files
  * directly, alternately in one process; and, through Meridian, a one-month filter on the
  * partitioned table against a scan of the whole table.
@@ -61,11 +63,14 @@ public final class LakeScanBenchmark {
         tasks.forEach(t -> files.add(t.file().location().replaceFirst("^file:", "")));
       }
       Path parquet = demo.lakeDirectory().resolve("tpch").resolve("lineitem.parquet");
+      Path deltaDir = dataDir.resolve("bench-delta-sf-" + scale);
+      List<String> deltaFiles = writeDeltaOnce(demo, deltaDir);
       MeridianServer server = MeridianServer.start(new MeridianConfig("127.0.0.1", 0, "PROTOBUF",
           dataDir.resolve("bench-server"), ImmutableList.of(
               new CatalogSpec("lake", "parquet",
                   Map.of("path", demo.lakeDirectory().toString())),
-              new CatalogSpec("ice", "iceberg", Map.of("warehouse", warehouseDir.toString())))));
+              new CatalogSpec("ice", "iceberg", Map.of("warehouse", warehouseDir.toString())),
+              new CatalogSpec("dl", "delta", Map.of("path", deltaDir.toString())))));
       try (Connection meridian = DriverManager.getConnection(server.jdbcUrl());
            Connection direct = DriverManager.getConnection("jdbc:duckdb:")) {
         try (Statement s = direct.createStatement()) {
@@ -74,6 +79,9 @@ public final class LakeScanBenchmark {
           s.execute("CREATE VIEW iceberg_lineitem AS SELECT * FROM read_parquet("
               + files.stream().map(f -> "'" + f + "'").collect(Collectors.joining(", ", "[", "]"))
               + ")");
+          s.execute("CREATE VIEW delta_lineitem AS SELECT * FROM read_parquet("
+              + deltaFiles.stream().map(f -> "'" + f + "'")
+                  .collect(Collectors.joining(", ", "[", "]")) + ")");
         }
         md.append(String.format(Locale.ROOT, "%n### lineitem, SF %s (%d Iceberg data files)%n%n",
             scale, files.size()))
@@ -88,6 +96,9 @@ public final class LakeScanBenchmark {
           ratios.add(compare(md, "Q" + q + " Iceberg", meridian,
               TpchQueries.qualifyAll(sql, "ice.tpch"), direct,
               sql.replaceAll("\\blineitem\\b", "iceberg_lineitem"), repetitions));
+          ratios.add(compare(md, "Q" + q + " Delta", meridian,
+              TpchQueries.qualifyAll(sql, "dl.tpch"), direct,
+              sql.replaceAll("\\blineitem\\b", "delta_lineitem"), repetitions));
         }
         md.append(String.format(Locale.ROOT, "%nGeometric mean of the ratio: **%.3f**.%n",
             Math.exp(ratios.stream().mapToDouble(Math::log).average().orElse(0))));
@@ -143,6 +154,54 @@ public final class LakeScanBenchmark {
       LOG.info("wrote {} rows in {} s", rows, (System.nanoTime() - start) / 1_000_000_000);
       Files.writeString(ready, "ready\n");
       return table;
+    }
+  }
+
+  /**
+   * Writes lineitem as an unpartitioned Delta table once per data directory (Delta Kernel's
+   * writer, one commit per million rows); returns its data files.
+   */
+  private static List<String> writeDeltaOnce(DemoEnvironment demo, Path deltaDir)
+      throws Exception {
+    Path table = deltaDir.resolve("tpch").resolve("lineitem");
+    if (!Files.exists(deltaDir.resolve("READY"))) {
+      DemoEnvironment.deleteRecursively(deltaDir);
+      Files.createDirectories(table.getParent());
+      DeltaWarehouse delta = new DeltaWarehouse();
+      try (Connection c = DriverManager.getConnection("jdbc:duckdb:"
+          + demo.colocatedDatabase(),
+          io.meridian.adapter.duckdb.DuckDbDataSource.connectionProperties(true))) {
+        io.delta.kernel.types.StructType schema;
+        long rows;
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT * FROM tpch.lineitem LIMIT 0")) {
+          schema = DeltaWarehouse.schemaOf(rs.getMetaData());
+        }
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM tpch.lineitem")) {
+          rs.next();
+          rows = rs.getLong(1);
+        }
+        long start = System.nanoTime();
+        for (long offset = 0; offset < rows; offset += 1_000_000) {
+          List<Object[]> chunk = DeltaWarehouse.rows(c, "SELECT * FROM tpch.lineitem"
+              + " ORDER BY l_orderkey, l_linenumber LIMIT 1000000 OFFSET " + offset, schema);
+          if (offset == 0) {
+            delta.create(table.toString(), schema, List.of(), Map.of(), chunk);
+          } else {
+            delta.append(table.toString(), chunk);
+          }
+          LOG.info("Delta lineitem: {} of {} rows written", Math.min(rows, offset + 1_000_000),
+              rows);
+        }
+        LOG.info("wrote Delta lineitem in {} s", (System.nanoTime() - start) / 1_000_000_000);
+      }
+      Files.writeString(deltaDir.resolve("READY"), "ready\n");
+    }
+    try (var files = Files.walk(table)) {
+      return files.filter(f -> f.toString().endsWith(".parquet")
+              && !f.toString().contains("_delta_log"))
+          .map(Path::toString).sorted().toList();
     }
   }
 

@@ -45,11 +45,14 @@ import java.util.Map;
  * partition, lets Kernel turn them into physical data, writes Parquet files with Kernel's
  * Parquet handler and commits the append actions Kernel generates.
  */
-final class DeltaWarehouse {
+public final class DeltaWarehouse {
   final Engine engine = DefaultEngine.create(new Configuration());
 
+  public DeltaWarehouse() {
+  }
+
   /** The Delta schema of a query's result (DuckDB types), all columns nullable. */
-  static StructType schemaOf(ResultSetMetaData md) throws SQLException {
+  public static StructType schemaOf(ResultSetMetaData md) throws SQLException {
     StructType schema = new StructType();
     for (int i = 1; i <= md.getColumnCount(); i++) {
       DataType type;
@@ -78,7 +81,7 @@ final class DeltaWarehouse {
   }
 
   /** Reads a query's rows as Kernel values (dates as days). */
-  static List<Object[]> rows(Connection c, String sql, StructType schema) throws SQLException {
+  public static List<Object[]> rows(Connection c, String sql, StructType schema) throws SQLException {
     List<Object[]> rows = new ArrayList<>();
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
       while (rs.next()) {
@@ -109,7 +112,7 @@ final class DeltaWarehouse {
   }
 
   /** Creates a table with its first rows (version 0). */
-  void create(String path, StructType schema, List<String> partitionColumns,
+  public void create(String path, StructType schema, List<String> partitionColumns,
       Map<String, String> properties, List<Object[]> rows) throws Exception {
     Transaction txn = TableManager.buildCreateTableTransaction(path, schema, "meridian-tests")
         .withDataLayoutSpec(partitionColumns.isEmpty() ? DataLayoutSpec.noDataLayout()
@@ -120,7 +123,7 @@ final class DeltaWarehouse {
   }
 
   /** Appends rows as the next version. */
-  void append(String path, List<Object[]> rows) throws Exception {
+  public void append(String path, List<Object[]> rows) throws Exception {
     Transaction txn = TableManager.loadSnapshot(path).build(engine)
         .buildUpdateTableTransaction("meridian-tests", Operation.WRITE).build(engine);
     commit(txn, txn.getSchema(engine), txn.getPartitionColumns(engine), rows);

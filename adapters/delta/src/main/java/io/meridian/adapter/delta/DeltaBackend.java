@@ -43,6 +43,7 @@ final class DeltaBackend extends DuckDbLakeBackend {
   /** The latest version of each table read so far, by {@code schema.table}. */
   private final Map<String, Long> latest = new ConcurrentHashMap<>();
   private final Map<String, DeltaSnapshotRead> reads = new ConcurrentHashMap<>();
+  private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
   private final Cache<String, DeltaSnapshotRead> pruned =
       CacheBuilder.newBuilder().maximumSize(10_000).build();
 
@@ -90,21 +91,49 @@ final class DeltaBackend extends DuckDbLakeBackend {
         root.resolve(namespace).resolve(name).toString());
   }
 
+  /**
+   * Returns the latest version of a table from its log folder's listing (the highest
+   * {@code <version>.json}), without reading the log: this runs before every statement.
+   * Returns -1 when the table has no commit.
+   */
+  private long latestVersion(String namespace, String name) {
+    Path log = root.resolve(namespace).resolve(name).resolve("_delta_log");
+    long latest = -1;
+    try (Stream<Path> entries = Files.list(log)) {
+      for (Path entry : (Iterable<Path>) entries::iterator) {
+        java.util.regex.Matcher m = COMMIT.matcher(entry.getFileName().toString());
+        if (m.matches()) {
+          latest = Math.max(latest, Long.parseLong(m.group(1)));
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return latest;
+  }
+
+  private static final java.util.regex.Pattern COMMIT =
+      java.util.regex.Pattern.compile("(\\d{20})\\.json");
+
   @Override public long generation() {
     long generation = 17;
     for (String key : latest.keySet()) {
       int dot = key.indexOf('.');
-      try {
-        long version = table(key.substring(0, dot), key.substring(dot + 1))
-            .getLatestSnapshot(engine).getVersion();
-        latest.put(key, version);
-        generation = 31 * generation + version;
-      } catch (RuntimeException e) {
+      long version = latestVersion(key.substring(0, dot), key.substring(dot + 1));
+      if (version < 0) {
         latest.remove(key); // dropped: the next statement that reads it says so
-        generation = 31 * generation + 1;
+      } else {
+        latest.put(key, version);
       }
+      generation = 31 * generation + version;
     }
     return generation;
+  }
+
+  /** Returns a version of a table, loaded once (a version never changes). */
+  private Snapshot snapshot(String namespace, String name, long version) {
+    return snapshots.computeIfAbsent(namespace + '.' + name + '@' + version,
+        k -> table(namespace, name).getSnapshotAsOfVersion(engine, version));
   }
 
   @Override public @Nullable Table lookup(String namespace, String name) {
@@ -120,11 +149,11 @@ final class DeltaBackend extends DuckDbLakeBackend {
     Snapshot snapshot;
     try {
       if (at < 0) {
-        snapshot = table(namespace, base).getLatestSnapshot(engine);
-        latest.put(namespace + '.' + base, snapshot.getVersion());
+        long version = latestVersion(namespace, base);
+        latest.put(namespace + '.' + base, version);
+        snapshot = snapshot(namespace, base, version);
       } else {
-        snapshot = table(namespace, base).getSnapshotAsOfVersion(engine,
-            Long.parseLong(name.substring(at + 1)));
+        snapshot = snapshot(namespace, base, Long.parseLong(name.substring(at + 1)));
       }
     } catch (NumberFormatException e) {
       return null;
