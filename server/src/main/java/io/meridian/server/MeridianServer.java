@@ -103,6 +103,12 @@ public final class MeridianServer implements AutoCloseable {
             new String[] {USER_ROLE});
         LOG.info("Authentication: HTTP BASIC, users from {}", config.usersFile());
       }
+      if (config.tls() != null) {
+        java.io.File keystore = config.tls().keystore().toFile();
+        builder.withTLS(keystore, config.tls().keystorePassword(), keystore,
+            config.tls().keystorePassword());
+        LOG.info("TLS: HTTPS with the key in {}", config.tls().keystore());
+      }
       HttpServer http = builder.build();
       if (config.usersFile() == null && !config.host().equals("127.0.0.1")
           && !config.host().equals("localhost") && !config.host().equals("::1")) {
@@ -167,8 +173,8 @@ public final class MeridianServer implements AutoCloseable {
   /** Returns the JDBC URL a client gives the Avatica thin driver. */
   public String jdbcUrl() {
     String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
-    return "jdbc:avatica:remote:url=http://" + host + ":" + port() + ";serialization="
-        + config.serialization();
+    return "jdbc:avatica:remote:url=" + (config.tls() == null ? "http" : "https") + "://" + host
+        + ":" + port() + ";serialization=" + config.serialization();
   }
 
   /** Returns the engine driver (for in-process use: tests, benchmarks). */

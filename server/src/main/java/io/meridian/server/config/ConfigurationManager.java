@@ -44,7 +44,7 @@ public final class ConfigurationManager {
   private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
   private static final Set<String> TOP_LEVEL = ImmutableSet.of("server", "data-dir", "catalogs", "cost");
   private static final Set<String> SERVER_FIELDS =
-      ImmutableSet.of("host", "port", "serialization", "users-file");
+      ImmutableSet.of("host", "port", "serialization", "users-file", "tls");
   private static final Pattern CATALOG_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final UnaryOperator<String> environment;
@@ -106,6 +106,7 @@ public final class ConfigurationManager {
     int port = MeridianConfig.DEFAULT_PORT;
     String serialization = "PROTOBUF";
     Path usersFile = null;
+    MeridianConfig.Tls tls = null;
     JsonNode server = root.get("server");
     if (server != null && !server.isNull()) {
       if (!server.isObject()) {
@@ -130,6 +131,20 @@ public final class ConfigurationManager {
           throw new ConfigException(source + ": field 'server.users-file' must be a readable"
               + " file (got " + usersFile + ")");
         }
+      }
+      if (server.has("tls")) {
+        JsonNode node = server.get("tls");
+        if (!node.isObject() || !node.has("keystore") || !node.has("keystore-password")) {
+          throw new ConfigException(source + ": field 'server.tls' must be a mapping with"
+              + " keystore and keystore-password");
+        }
+        Path keystore = base.resolve(scalar(source, "server.tls.keystore", node.get("keystore")));
+        if (!java.nio.file.Files.isReadable(keystore)) {
+          throw new ConfigException(source + ": field 'server.tls.keystore' must be a readable"
+              + " file (got " + keystore + ")");
+        }
+        tls = new MeridianConfig.Tls(keystore,
+            scalar(source, "server.tls.keystore-password", node.get("keystore-password")));
       }
       if (server.has("serialization")) {
         serialization = scalar(source, "server.serialization", server.get("serialization"))
@@ -161,7 +176,7 @@ public final class ConfigurationManager {
       catalogs.add(catalog(source, entry.getKey(), entry.getValue()));
     }
     return new MeridianConfig(host, port, serialization, dataDir.normalize(), catalogs.build(),
-        costOverrides(source, root.get("cost")), usersFile);
+        costOverrides(source, root.get("cost")), usersFile, tls);
   }
 
   /**
