@@ -137,6 +137,14 @@ class DeltaIT {
     assertThatThrownBy(() -> meridian(early + "dl.tpch.orders FOR SYSTEM_TIME AS OF"
         + " TIMESTAMP '2001-01-01 00:00:00'")).hasMessageContaining("dl.tpch.orders")
         .hasMessageContaining("no version as of");
+    Rows history = meridian("SELECT version, is_latest FROM dl.tpch.\"orders$history\""
+        + " ORDER BY version");
+    assertThat(history.rows()).containsExactly(List.of(BigDecimal.ZERO, false),
+        List.of(BigDecimal.ONE, true));
+    assertThat(meridian("SELECT committed_at FROM dl.tpch.\"orders$history\""
+        + " WHERE version = 0").rows().get(0).get(0))
+        .isEqualTo(java.time.LocalDateTime.ofInstant(Instant.ofEpochMilli(version0Millis),
+            ZoneOffset.UTC).toString());
   }
 
   /**

@@ -130,6 +130,54 @@ final class DeltaBackend extends DuckDbLakeBackend {
     return generation;
   }
 
+  /** The suffix of a table's history table. */
+  private static final String HISTORY = "$history";
+
+  /**
+   * Returns {@code t$history}: each version the log holds, when it was committed and whether
+   * it is the latest. Versions whose commit files were cleaned up are not listed.
+   */
+  private Table history(String namespace, String name) {
+    return new DeltaHistoryTable(namespace, name);
+  }
+
+  /** {@code t$history} as a scannable table. */
+  private final class DeltaHistoryTable extends org.apache.calcite.schema.impl.AbstractTable
+      implements org.apache.calcite.schema.ScannableTable {
+    private final String namespace;
+    private final String name;
+
+    DeltaHistoryTable(String namespace, String name) {
+      this.namespace = namespace;
+      this.name = name;
+    }
+
+    @Override public org.apache.calcite.rel.type.RelDataType getRowType(
+        org.apache.calcite.rel.type.RelDataTypeFactory typeFactory) {
+      return typeFactory.builder()
+          .add("version", org.apache.calcite.sql.type.SqlTypeName.BIGINT)
+          .add("committed_at", org.apache.calcite.sql.type.SqlTypeName.TIMESTAMP, 3)
+          .add("is_latest", org.apache.calcite.sql.type.SqlTypeName.BOOLEAN)
+          .build();
+    }
+
+    @Override public org.apache.calcite.linq4j.Enumerable<@Nullable Object[]> scan(
+        org.apache.calcite.DataContext root) {
+      long latestVersion = latestVersion(namespace, name);
+      java.util.List<@Nullable Object[]> rows = new java.util.ArrayList<>();
+      for (long v = 0; v <= latestVersion; v++) {
+        Snapshot s;
+        try {
+          s = snapshot(namespace, name, v);
+        } catch (RuntimeException e) {
+          continue; // cleaned up
+        }
+        rows.add(new Object[] {v, s.getTimestamp(engine), v == latestVersion});
+      }
+      return org.apache.calcite.linq4j.Linq4j.asEnumerable(rows);
+    }
+  }
+
   /** Returns a version of a table, loaded once (a version never changes). */
   private Snapshot snapshot(String namespace, String name, long version) {
     return snapshots.computeIfAbsent(namespace + '.' + name + '@' + version,
@@ -140,6 +188,10 @@ final class DeltaBackend extends DuckDbLakeBackend {
     DeltaSnapshotRead narrowed = pruned.getIfPresent(namespace + '.' + name);
     if (narrowed != null) {
       return tableFor(narrowed);
+    }
+    if (name.endsWith(HISTORY)) {
+      String base = name.substring(0, name.length() - HISTORY.length());
+      return tableNames(namespace).contains(base) ? history(namespace, base) : null;
     }
     int at = name.indexOf('@');
     String base = at < 0 ? name : name.substring(0, at);
