@@ -4,17 +4,10 @@ import io.meridian.adapter.CatalogConfigException;
 import io.meridian.adapter.CatalogSpec;
 import io.meridian.adapter.StorageBackend;
 import io.meridian.adapter.StorageBackendFactory;
-import io.meridian.adapter.duckdb.DuckDbBackendFactory;
 import io.meridian.adapter.duckdb.DuckDbDataSource;
-import io.meridian.adapter.duckdb.DuckDbSqlDialect;
-import io.meridian.adapter.jdbc.CatalogDataSource;
-import io.meridian.adapter.jdbc.JdbcBackend;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.TreeSet;
 
 /**
  * Serves a directory of Parquet files as a catalog ({@link ParquetBackend}). Field:
