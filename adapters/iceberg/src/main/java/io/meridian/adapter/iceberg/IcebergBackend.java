@@ -54,10 +54,6 @@ final class IcebergBackend extends DuckDbLakeBackend implements io.meridian.adap
     this.catalog = requireNonNull(catalog, "catalog");
   }
 
-  Catalog catalog() {
-    return catalog;
-  }
-
   @Override public void checkAvailable() throws SQLException {
     try {
       if (catalog instanceof org.apache.iceberg.catalog.SupportsNamespaces) {
@@ -175,14 +171,9 @@ final class IcebergBackend extends DuckDbLakeBackend implements io.meridian.adap
   /** Returns how a snapshot of a table is read (-1: the table has no snapshot yet). */
   IcebergSnapshotRead read(String namespace, String name, org.apache.iceberg.Table table,
       long snapshotId) {
-    String key = namespace + '.' + name + AT + snapshotId;
-    IcebergSnapshotRead read = reads.get(key);
-    if (read == null) {
-      read = IcebergSnapshotRead.plan(namespace, name, table, snapshotId,
-          Expressions.alwaysTrue());
-      reads.put(key, read);
-    }
-    return read;
+    return reads.computeIfAbsent(namespace + '.' + name + AT + snapshotId,
+        k -> IcebergSnapshotRead.plan(namespace, name, table, snapshotId,
+            Expressions.alwaysTrue()));
   }
 
   /**
