@@ -1,5 +1,7 @@
 package io.meridian.adapter.delta;
 
+import io.meridian.adapter.duckdb.DuckDbSqlDialect;
+
 import io.delta.kernel.Scan;
 import io.delta.kernel.ScanBuilder;
 import io.delta.kernel.Snapshot;
@@ -26,6 +28,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+
+import static io.meridian.adapter.duckdb.DuckDbSqlDialect.quote;
 
 /**
  * One planned read of a Delta table: a snapshot (version), its schema and partition columns,
@@ -185,7 +189,7 @@ final class DeltaSnapshotRead {
     if (files.isEmpty()) {
       return "SELECT " + schema.fields().stream()
           .map(f -> "CAST(NULL AS " + DeltaTypes.duckDbType(f.getDataType()) + ") AS "
-              + DeltaTypes.quote(f.getName()))
+              + quote(f.getName()))
           .collect(Collectors.joining(", ")) + " WHERE false";
     }
     Map<Map<String, String>, List<String>> groups = new LinkedHashMap<>();
@@ -198,14 +202,13 @@ final class DeltaSnapshotRead {
     for (Map.Entry<Map<String, String>, List<String>> group : groups.entrySet()) {
       List<String> columns = new ArrayList<>();
       for (StructField field : schema.fields()) {
-        columns.add(partitionColumns.stream().anyMatch(p -> p.equalsIgnoreCase(field.getName()))
-            ? DeltaTypes.partitionColumn(field, group.getKey().get(
-                partitionColumns.stream().filter(p -> p.equalsIgnoreCase(field.getName()))
-                    .findFirst().orElseThrow()))
-            : DeltaTypes.duckDbColumn(field));
+        String partition = partitionColumns.stream()
+            .filter(p -> p.equalsIgnoreCase(field.getName())).findFirst().orElse(null);
+        columns.add(partition == null ? DeltaTypes.duckDbColumn(field)
+            : DeltaTypes.partitionColumn(field, group.getKey().get(partition)));
       }
       selects.add("SELECT " + String.join(", ", columns) + " FROM read_parquet("
-          + group.getValue().stream().map(DeltaTypes::literal)
+          + group.getValue().stream().map(DuckDbSqlDialect::literal)
               .collect(Collectors.joining(", ", "[", "]"))
           + ", union_by_name = true)");
     }

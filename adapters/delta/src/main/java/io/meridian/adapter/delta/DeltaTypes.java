@@ -1,6 +1,5 @@
 package io.meridian.adapter.delta;
 
-import io.meridian.adapter.duckdb.DuckDbSqlDialect;
 
 import io.delta.kernel.data.ColumnVector;
 import io.delta.kernel.types.BinaryType;
@@ -25,6 +24,9 @@ import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.checkerframework.checker.nullness.qual.Nullable;
+
+import static io.meridian.adapter.duckdb.DuckDbSqlDialect.quote;
+import static io.meridian.adapter.duckdb.DuckDbSqlDialect.literal;
 
 /**
  * Delta's types as Calcite and DuckDB see them. Timestamps (UTC instants) read as UTC
@@ -151,11 +153,4 @@ final class DeltaTypes {
     return String.valueOf(type); // nested: not read by value
   }
 
-  static String quote(String identifier) {
-    return DuckDbSqlDialect.DEFAULT.quoteIdentifier(identifier);
-  }
-
-  static String literal(String value) {
-    return "'" + value.replace("'", "''") + "'";
-  }
 }

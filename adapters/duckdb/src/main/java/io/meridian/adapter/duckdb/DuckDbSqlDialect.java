@@ -20,6 +20,16 @@ public class DuckDbSqlDialect extends PostgresqlSqlDialect {
           // DuckDB sorts NULLs last in both directions, unlike PostgreSQL.
           .withNullCollation(NullCollation.LAST));
 
+  /** Returns an identifier quoted for DuckDB ({@code "a""b"}). */
+  public static String quote(String identifier) {
+    return DEFAULT.quoteIdentifier(identifier);
+  }
+
+  /** Returns a DuckDB string literal ({@code 'it''s'}), for paths and messages in SQL. */
+  public static String literal(String value) {
+    return "'" + value.replace("'", "''") + "'";
+  }
+
   public DuckDbSqlDialect(Context context) {
     super(context);
   }

@@ -22,6 +22,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import static io.meridian.adapter.duckdb.DuckDbSqlDialect.quote;
+import static io.meridian.adapter.duckdb.DuckDbSqlDialect.literal;
+
 /**
  * One planned read of an Iceberg table: a snapshot, the schema it is read with, the data files
  * Iceberg's scan planning kept for a filter, and whether DuckDB can read those files as plain
@@ -221,14 +224,14 @@ final class IcebergSnapshotRead {
       }));
       columns.add(present ? IcebergTypes.duckDbColumn(field)
           : "CAST(NULL AS " + IcebergTypes.duckDbType(field.type()) + ") AS "
-              + IcebergTypes.quote(field.name()));
+              + quote(field.name()));
     }
     String select = "SELECT " + String.join(", ", columns);
     if (tasks.isEmpty()) {
       return select + " WHERE false";
     }
     String files = tasks.stream()
-        .map(t -> IcebergTypes.literal(localPath(t.file().location())))
+        .map(t -> literal(localPath(t.file().location())))
         .distinct()
         .collect(Collectors.joining(", ", "[", "]"));
     return select + " FROM read_parquet(" + files + ", union_by_name = true)";

@@ -16,6 +16,8 @@ import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 
+import static io.meridian.adapter.duckdb.DuckDbSqlDialect.quote;
+
 /**
  * Iceberg's types as Calcite and DuckDB see them. Timestamps with a zone are read as UTC
  * timestamps; UUIDs as text; nested types (structs, lists, maps) only through Iceberg's reader,
@@ -142,11 +144,4 @@ final class IcebergTypes {
     return value.toString();
   }
 
-  static String quote(String identifier) {
-    return '"' + identifier.replace("\"", "\"\"") + '"';
-  }
-
-  static String literal(String value) {
-    return "'" + value.replace("'", "''") + "'";
-  }
 }

@@ -43,6 +43,9 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import static io.meridian.adapter.duckdb.DuckDbSqlDialect.quote;
+import static io.meridian.adapter.duckdb.DuckDbSqlDialect.literal;
+
 /**
  * A directory of Parquet files served as a catalog: each table is a view in an in-memory DuckDB
  * database over its files ({@link ParquetLayout}), so filters and projections reach DuckDB's
@@ -290,14 +293,6 @@ final class ParquetBackend extends JdbcBackend implements LakeCatalog {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete " + path, e);
     }
-  }
-
-  static String quote(String identifier) {
-    return '"' + identifier.replace("\"", "\"\"") + '"';
-  }
-
-  static String literal(String value) {
-    return "'" + value.replace("'", "''") + "'";
   }
 
   /** A Parquet table: read through its view, written by {@link #append}. */
