@@ -1,0 +1,21 @@
+package io.meridian.benchmarks.tpch;
+
+import java.sql.Connection;
+
+/**
+ * One system the federated TPC-H harness times: it holds the layout's data (or reads it where
+ * it lies), answers the 22 queries over JDBC, and is stopped by {@link #close()}.
+ */
+public interface SystemUnderTest extends AutoCloseable {
+  /** Returns the short name the results and charts use, e.g. {@code meridian}. */
+  String name();
+
+  /** Returns the version of the system, for the results file. */
+  String version();
+
+  /** Returns TPC-H query {@code n} (1..22) as this system is to run it. */
+  String sql(int n);
+
+  /** Returns the connection the harness runs the queries on (owned by the system). */
+  Connection connection();
+}
