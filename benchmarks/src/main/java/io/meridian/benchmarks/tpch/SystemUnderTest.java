@@ -18,4 +18,11 @@ public interface SystemUnderTest extends AutoCloseable {
 
   /** Returns the connection the harness runs the queries on (owned by the system). */
   Connection connection();
+
+  /**
+   * Brings the system back to a usable state after a query overran the harness's cap and did not
+   * stop when cancelled (e.g. ends and restarts its process). The default does nothing.
+   */
+  default void recover() throws Exception {
+  }
 }

@@ -140,6 +140,15 @@ public final class Rows {
    * @param ordered whether row order matters (the query has a top-level ORDER BY)
    */
   public String differenceFrom(Rows expected, boolean ordered) {
+    return differenceFrom(expected, ordered, TOLERANCE);
+  }
+
+  /**
+   * As {@link #differenceFrom(Rows, boolean)}, with decimals equal when they differ by at most
+   * {@code tolerance} relative to the larger (e.g. 1e-2 where an engine may round an average of
+   * a DECIMAL to the column's scale, as the TPC-H answer checks allow).
+   */
+  public String differenceFrom(Rows expected, boolean ordered, double tolerance) {
     if (labels.size() != expected.labels.size()) {
       return "column count " + labels.size() + " != expected " + expected.labels.size();
     }
@@ -158,7 +167,7 @@ public final class Rows {
       List<Object> a = actualRows.get(r);
       List<Object> e = expectedRows.get(r);
       for (int c = 0; c < a.size(); c++) {
-        if (!valueEquals(a.get(c), e.get(c))) {
+        if (!valueEquals(a.get(c), e.get(c), tolerance)) {
           return "row " + (r + 1) + " column " + (c + 1) + " (" + labels.get(c) + "): "
               + a.get(c) + " != expected " + e.get(c) + "\n  actual row:   " + a
               + "\n  expected row: " + e;
@@ -169,6 +178,10 @@ public final class Rows {
   }
 
   static boolean valueEquals(Object a, Object e) {
+    return valueEquals(a, e, TOLERANCE);
+  }
+
+  private static boolean valueEquals(Object a, Object e, double tolerance) {
     if (a == null || e == null) {
       return a == e;
     }
@@ -180,7 +193,7 @@ public final class Rows {
       }
       BigDecimal diff = x.subtract(y).abs();
       BigDecimal scale = x.abs().max(y.abs());
-      return diff.compareTo(scale.multiply(BigDecimal.valueOf(TOLERANCE), MathContext.DECIMAL64))
+      return diff.compareTo(scale.multiply(BigDecimal.valueOf(tolerance), MathContext.DECIMAL64))
           <= 0;
     }
     return Objects.equals(a, e);

@@ -1,0 +1,162 @@
+package io.meridian.benchmarks.tpch;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.meridian.adapter.duckdb.DuckDbDataSource;
+import io.meridian.server.demo.DemoEnvironment;
+import io.meridian.server.testing.TpchQueries;
+
+import org.apache.calcite.jdbc.CalciteConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The plain Calcite approach: Calcite's JDBC adapter, one {@code JdbcSchema} per backend of the
+ * layout (the demo's PostgreSQL database and DuckDB file, and the Parquet file through a DuckDB
+ * view, since Calcite has no Parquet adapter of its own), with Calcite's default rules and cost
+ * model. Served from a child JVM ({@link PlainCalciteServer}) and queried over Avatica; when a
+ * query overruns the cap, {@link #recover()} ends that process and starts a fresh one.
+ */
+final class PlainCalcite implements SystemUnderTest {
+  private static final Logger LOG = LoggerFactory.getLogger(PlainCalcite.class);
+
+  private final Path model;
+  private final Path log;
+  private Process process;
+  private Connection connection;
+
+  PlainCalcite(DemoEnvironment demo, Path workDir) throws Exception {
+    Files.createDirectories(workDir);
+    log = workDir.resolve("plain-calcite.log");
+    Path lakeViews = workDir.resolve("plain-calcite-lake.duckdb");
+    Files.deleteIfExists(lakeViews);
+    Path parquet = demo.lakeDirectory().resolve("tpch").resolve("lineitem.parquet");
+    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:" + lakeViews,
+        DuckDbDataSource.connectionProperties(false));
+        Statement s = duck.createStatement()) {
+      s.execute("CREATE SCHEMA tpch");
+      s.execute("CREATE VIEW tpch.lineitem AS SELECT * FROM read_parquet('"
+          + parquet.toString().replace("'", "''") + "')");
+    }
+    List<Map<String, Object>> schemas = new ArrayList<>();
+    schemas.add(jdbcSchema("shop", demo.postgresUrl(), "postgres", "", "public"));
+    schemas.add(jdbcSchema("analytics", "jdbc:duckdb:" + demo.analyticsDatabase(), null, null,
+        "tpch"));
+    schemas.add(jdbcSchema("lake", "jdbc:duckdb:" + lakeViews, null, null, "tpch"));
+    model = workDir.resolve("plain-calcite-model.json");
+    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(model.toFile(),
+        Map.of("version", "1.0", "defaultSchema", "shop", "schemas", schemas));
+    start();
+  }
+
+  private static Map<String, Object> jdbcSchema(String name, String url, String user,
+      String password, String schema) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("name", name);
+    json.put("type", "jdbc");
+    json.put("jdbcUrl", url);
+    if (user != null) {
+      json.put("jdbcUser", user);
+      json.put("jdbcPassword", password);
+    }
+    json.put("jdbcSchema", schema);
+    return json;
+  }
+
+  private void start() throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx10g", "-Xss8m",
+        "--add-opens=java.base/java.nio=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path"),
+        PlainCalciteServer.class.getName(), model.toString())
+        .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    process = pb.start();
+    BufferedReader out = new BufferedReader(
+        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    CompletableFuture<Integer> port = CompletableFuture.supplyAsync(() -> {
+      try {
+        for (String line; (line = out.readLine()) != null; ) {
+          if (line.startsWith("PORT ")) {
+            return Integer.parseInt(line.substring(5).trim());
+          }
+        }
+        return -1;
+      } catch (IOException e) {
+        return -1;
+      }
+    });
+    int p;
+    try {
+      p = port.get(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      p = -1;
+    }
+    if (p < 0) {
+      process.destroyForcibly();
+      throw new IllegalStateException("plain Calcite server did not start; see " + log);
+    }
+    connection = DriverManager.getConnection(
+        "jdbc:avatica:remote:url=http://127.0.0.1:" + p + ";serialization=PROTOBUF");
+    LOG.info("Plain Calcite {} serving on 127.0.0.1:{} (pid {})", version(), p, process.pid());
+  }
+
+  @Override public String name() {
+    return "calcite";
+  }
+
+  @Override public String version() {
+    return CalciteConnection.class.getPackage().getImplementationVersion() == null
+        ? "1.42.0" : CalciteConnection.class.getPackage().getImplementationVersion();
+  }
+
+  @Override public String sql(int n) {
+    String sql = TpchQueries.qualify(TpchQueries.query(n),
+        Map.of("shop", "shop", "analytics", "analytics", "lake", "lake"));
+    // VALUE is reserved in Calcite's parser: quote q11's alias (back-ticks with lex=JAVA).
+    return n == 11 ? sql.replaceAll("\\bvalue\\b", "`value`") : sql;
+  }
+
+  @Override public Connection connection() {
+    return connection;
+  }
+
+  @Override public void recover() throws Exception {
+    LOG.warn("Ending the plain Calcite process (pid {}) and starting a fresh one",
+        process.pid());
+    stop();
+    start();
+  }
+
+  private void stop() throws InterruptedException {
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      LOG.debug("closing the connection to plain Calcite", e);
+    }
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Override public void close() throws Exception {
+    stop();
+  }
+}
