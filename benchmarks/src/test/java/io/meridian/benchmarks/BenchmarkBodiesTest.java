@@ -1,8 +1,16 @@
 package io.meridian.benchmarks;
 
+import io.meridian.benchmarks.tpch.TpchHarnessRun;
+
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Runs each benchmark body once, on a small data set, so that none of them rots. */
 class BenchmarkBodiesTest {
@@ -32,5 +40,35 @@ class BenchmarkBodiesTest {
     } finally {
       b.tearDown();
     }
+  }
+
+  /**
+   * The federated TPC-H harness on a tiny data set with the systems that need no download
+   * (Trino needs its 821 MB server and Java 25: run it with {@code ./meridian bench tpch}):
+   * every system's answers pass the oracle check, and the results and charts are written.
+   */
+  @Test void tpchHarnessChecksAnswersAndWritesResultsAndCharts() throws Exception {
+    Path out = Path.of("target/harness-results");
+    Map<String, Map<Integer, String>> status = TpchHarnessRun.statuses(
+        "--scale", "0.01", "--data-dir", "target/bench-data", "--queries", "3,6",
+        "--systems", "duckdb-colocated,meridian,meridian-jvm,calcite", "--repetitions", "1",
+        "--cap", "120", "--out", out.toString());
+    assertThat(status).containsOnlyKeys("duckdb-colocated", "meridian", "meridian-jvm",
+        "calcite");
+    status.forEach((system, byQuery) ->
+        assertThat(byQuery).as(system).isEqualTo(Map.of(3, "ok", 6, "ok")));
+    for (String file : List.of("results.json", "results.csv", "summary.md",
+        "tpch-per-query.png", "tpch-totals.png")) {
+      assertThat(Files.size(out.resolve(file))).as(file).isGreaterThan(100);
+    }
+    assertThat(Files.readString(out.resolve("summary.md")))
+        .contains("| q03 |", "| q06 |", "calcite", "geomean ratio to meridian");
+  }
+
+  @Test void tpchHarnessRejectsUnknownSystemsAndQueries() {
+    assertThatThrownBy(() -> TpchHarnessRun.statuses("--systems", "meridian,oracle"))
+        .hasMessageContaining("unknown system 'oracle'");
+    assertThatThrownBy(() -> TpchHarnessRun.statuses("--queries", "0-23"))
+        .hasMessageContaining("queries are 1..22");
   }
 }

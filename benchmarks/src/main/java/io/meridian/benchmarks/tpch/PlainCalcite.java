@@ -7,6 +7,9 @@ import io.meridian.server.demo.DemoEnvironment;
 import io.meridian.server.testing.TpchQueries;
 
 import org.apache.calcite.jdbc.CalciteConnection;
+import org.apache.calcite.sql.SqlDialect;
+import org.apache.calcite.sql.SqlDialectFactory;
+import org.apache.calcite.sql.dialect.PostgresqlSqlDialect;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -60,10 +64,24 @@ final class PlainCalcite implements SystemUnderTest {
     schemas.add(jdbcSchema("analytics", "jdbc:duckdb:" + demo.analyticsDatabase(), null, null,
         "tpch"));
     schemas.add(jdbcSchema("lake", "jdbc:duckdb:" + lakeViews, null, null, "tpch"));
+    for (Map<String, Object> duckdb : schemas.subList(1, 3)) {
+      duckdb.put("sqlDialectFactory", PostgresqlDialectForDuckDb.class.getName());
+    }
     model = workDir.resolve("plain-calcite-model.json");
     new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(model.toFile(),
         Map.of("version", "1.0", "defaultSchema", "shop", "schemas", schemas));
     start();
+  }
+
+  /**
+   * Calcite's PostgreSQL dialect for the DuckDB schemas: Calcite does not recognize DuckDB and
+   * falls back to ANSI, whose {@code CAST(x AS VARCHAR CHARACTER SET ...)} DuckDB rejects (q12);
+   * PostgreSQL's SQL is what DuckDB speaks. Still Calcite's own dialect, nothing of Meridian's.
+   */
+  public static final class PostgresqlDialectForDuckDb implements SqlDialectFactory {
+    @Override public SqlDialect create(DatabaseMetaData metaData) {
+      return PostgresqlSqlDialect.DEFAULT;
+    }
   }
 
   private static Map<String, Object> jdbcSchema(String name, String url, String user,

@@ -8,6 +8,7 @@ import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.CategoryLabelPositions;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.renderer.category.BarRenderer;
@@ -16,6 +17,7 @@ import org.jfree.data.category.DefaultCategoryDataset;
 
 import java.awt.Color;
 import java.io.IOException;
+import java.text.DecimalFormat;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -79,22 +81,27 @@ public final class ResultCharts {
     plot.setBackgroundPaint(Color.WHITE);
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
     double smallest = Double.MAX_VALUE;
+    double largest = 0;
     for (int r = 0; r < data.getRowCount(); r++) {
       for (int c = 0; c < data.getColumnCount(); c++) {
         Number v = data.getValue(r, c);
         if (v != null && v.doubleValue() > 0) {
           smallest = Math.min(smallest, v.doubleValue());
+          largest = Math.max(largest, v.doubleValue());
         }
       }
     }
-    double floor = smallest == Double.MAX_VALUE ? 0.1
-        : Math.pow(10, Math.floor(Math.log10(smallest)));
+    double floor = largest == 0 ? 0.1 : Math.pow(10, Math.floor(Math.log10(smallest)));
+    double ceiling = largest == 0 ? 1 : Math.pow(10, Math.ceil(Math.log10(largest) + 1e-9));
     LogAxis axis = new LogAxis();
     axis.setBase(10);
     axis.setSmallestValue(floor);
-    axis.setLowerBound(floor);
+    axis.setRange(floor, ceiling);
+    axis.setTickUnit(new NumberTickUnit(1)); // one tick per decade
+    axis.setNumberFormatOverride(new DecimalFormat("#,##0.###"));
     plot.setRangeAxis(axis);
     plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.STANDARD);
+    plot.getDomainAxis().setMaximumCategoryLabelWidthRatio(2f);
     BarRenderer renderer = (BarRenderer) plot.getRenderer();
     renderer.setBarPainter(new StandardBarPainter());
     renderer.setShadowVisible(false);

@@ -232,6 +232,8 @@ public final class TpchHarness {
       return new MeridianSystem(demo, options.dataDir(), "jvm");
     case "meridian-duckdb":
       return new MeridianSystem(demo, options.dataDir(), "duckdb");
+    case "trino":
+      return TrinoSystem.start(demo, options.workDir().resolve("trino"));
     case "calcite":
       return new PlainCalcite(demo, options.workDir().resolve("calcite"));
     default:
@@ -364,9 +366,10 @@ public final class TpchHarness {
   }
 
   private static String describe(Throwable e) {
+    // Keep both ends: drivers put the statement first and the backend's reason last.
     String m = String.valueOf(e.getMessage()).replaceAll("\\s+", " ");
     return e.getClass().getSimpleName() + ": "
-        + (m.length() > 400 ? m.substring(0, 400) + "..." : m);
+        + (m.length() > 600 ? m.substring(0, 200) + " ... " + m.substring(m.length() - 400) : m);
   }
 
   /** What the results file says about the machine. */

@@ -3,7 +3,6 @@ package io.meridian.benchmarks.tpch;
 import static java.util.Objects.requireNonNull;
 
 import com.google.common.collect.ImmutableList;
-import com.google.common.collect.ImmutableMap;
 
 import io.meridian.adapter.duckdb.DuckDbDataSource;
 import io.meridian.adapter.duckdb.DuckDbSqlDialect;
@@ -83,9 +82,6 @@ public final class TrinoSystem implements SystemUnderTest {
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
 
   /** Where each demo table is in Trino, as {@code catalog.schema}. */
-  private static final ImmutableMap<String, String> PLACE_OF_CATALOG = ImmutableMap.of(
-      "shop", "shop.public", "analytics", "analytics.tpch", "lake", "lake.tpch");
-
   /** q15 groups by an output alias, which Trino rejects: group by the expression instead. */
   private static final Pattern GROUP_BY_SUPPLIER_NO =
       Pattern.compile("(?i)\\bgroup\\s+by\\s+supplier_no\\b");
@@ -94,7 +90,6 @@ public final class TrinoSystem implements SystemUnderTest {
   private final Connection connection;
   private final String version;
   private final Thread shutdownHook;
-  private final ImmutableMap<String, String> prefixOfTable;
 
   private TrinoSystem(Process process, Connection connection, String version,
       Thread shutdownHook) {
@@ -102,10 +97,6 @@ public final class TrinoSystem implements SystemUnderTest {
     this.connection = requireNonNull(connection, "connection");
     this.version = requireNonNull(version, "version");
     this.shutdownHook = requireNonNull(shutdownHook, "shutdownHook");
-    ImmutableMap.Builder<String, String> prefixes = ImmutableMap.builder();
-    DemoEnvironment.LAYOUT.forEach((table, catalog) ->
-        prefixes.put(table, PLACE_OF_CATALOG.get(catalog)));
-    this.prefixOfTable = prefixes.buildOrThrow();
   }
 
   /**
@@ -186,16 +177,12 @@ public final class TrinoSystem implements SystemUnderTest {
   }
 
   @Override public String sql(int n) {
-    String sql = TpchQueries.qualifyEach(TpchQueries.query(n), prefixOfTable);
+    // The catalogs have the demo's names, so the demo's qualified names hold.
+    String sql = TpchQueries.forDemoLayout(n);
     if (n == 15) {
       sql = GROUP_BY_SUPPLIER_NO.matcher(sql).replaceAll("GROUP BY l_suppkey");
     }
     return sql;
-  }
-
-  /** Returns where each TPC-H table is in Trino, as {@code catalog.schema}. */
-  public ImmutableMap<String, String> prefixOfTable() {
-    return prefixOfTable;
   }
 
   @Override public Connection connection() {
