@@ -22,6 +22,9 @@ import java.util.Map;
 public final class CatalogRegistry implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CatalogRegistry.class);
 
+  /** The name of Meridian's own catalog, which no configured catalog may take. */
+  public static final String RESERVED = "meridian";
+
   private final ImmutableMap<String, StorageBackend> backends;
 
   private CatalogRegistry(ImmutableMap<String, StorageBackend> backends) {
@@ -33,6 +36,14 @@ public final class CatalogRegistry implements AutoCloseable {
    * call (and closes what was created); an unreachable backend does not.
    */
   public static CatalogRegistry create(List<CatalogSpec> specs) {
+    return create(specs, List.of());
+  }
+
+  /**
+   * Creates the backends of all catalogs, plus Meridian's own ({@code builtIn}, e.g. the
+   * workload log's {@code meridian}), whose names no configured catalog may take.
+   */
+  public static CatalogRegistry create(List<CatalogSpec> specs, List<StorageBackend> builtIn) {
     Map<String, StorageBackend> created = new LinkedHashMap<>();
     try {
       for (CatalogSpec spec : specs) {
@@ -41,10 +52,16 @@ public final class CatalogRegistry implements AutoCloseable {
           throw new CatalogConfigException(spec.name(), "name",
               "is used by two catalogs (catalog names are case-insensitive)");
         }
+        if (key.equals(RESERVED)) {
+          throw new CatalogConfigException(spec.name(), "name",
+              "is reserved for Meridian's own catalog (the workload log)");
+        }
         created.put(key, StorageBackends.create(spec));
       }
+      builtIn.forEach(b -> created.put(b.catalogName().toLowerCase(Locale.ROOT), b));
     } catch (RuntimeException e) {
       created.values().forEach(StorageBackend::close);
+      builtIn.forEach(StorageBackend::close);
       throw e;
     }
     ImmutableMap.Builder<String, StorageBackend> builder = ImmutableMap.builder();

@@ -25,6 +25,7 @@ import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.validate.SqlValidator;
 import io.meridian.planner.rel.BackendStatement;
 import io.meridian.planner.rel.BackendToEnumerableConverter;
+import io.meridian.planner.workload.PlanSummary;
 import org.apache.calcite.tools.Program;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -34,6 +35,7 @@ import org.apache.calcite.jdbc.CalciteSchema.LatticeEntry;
 
 import java.lang.reflect.Type;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * How Meridian prepares a statement: Calcite's preparation with Meridian's planning program
@@ -46,31 +48,40 @@ public class MeridianPrepare extends CalcitePrepareImpl {
     SessionContext session = new SessionContext(context);
     CatalogSnapshots.refresh(session.getRootSchema());
     if (query.sql == null) {
-      return prepareOrRetry(session, query, elementType, maxRowCount);
+      return used(prepareOrRetry(session, query, elementType, maxRowCount));
     }
     CalciteSignature<T> cached =
         PreparedStatementCache.get(session, query.sql, elementType, maxRowCount);
     if (cached != null) {
-      return cached;
+      return used(cached);
     }
     CalciteSignature<T> signature = prepareOrRetry(session, query, elementType, maxRowCount);
     PreparedStatementCache.put(session, query.sql, elementType, maxRowCount, signature);
+    return used(signature);
+  }
+
+  private static <T> CalciteSignature<T> used(CalciteSignature<T> signature) {
+    PlanSummary.used(signature);
     return signature;
   }
 
   private <T> CalciteSignature<T> prepareOrRetry(SessionContext session, Query<T> query,
       Type elementType, long maxRowCount) {
+    CalciteSignature<T> signature;
     try {
-      return super.prepareSql(session, query, elementType, maxRowCount);
+      signature = super.prepareSql(session, query, elementType, maxRowCount);
     } catch (RuntimeException e) {
+      PlanSummary.discardCaptured();
       if (!namesUnknownObject(e)) {
         throw e;
       }
       // The connection's list of tables may predate a table created directly in the backend:
       // list again and retry once. (Validation failed, so nothing was executed.)
       CatalogSnapshots.refreshAll(session.getRootSchema());
-      return super.prepareSql(session, query, elementType, maxRowCount);
+      signature = super.prepareSql(session, query, elementType, maxRowCount);
     }
+    PlanSummary.attach(signature);
+    return signature;
   }
 
   /** Whether validation failed because a table or schema was not found. */
@@ -173,6 +184,13 @@ public class MeridianPrepare extends CalcitePrepareImpl {
               explain.getDetailLevel());
         }
         return implement(root.withKind(sqlNodeOriginal.getKind()));
+      }
+
+      /** Keeps what the planner decided, for the workload log ({@link PlanSummary}). */
+      @Override protected PreparedResult implement(RelRoot root) {
+        PlanSummary.capture(PlanSummary.of(root.rel, SessionSettings
+            .of(context.getMutableRootSchema()).placement().name().toLowerCase(Locale.ROOT)));
+        return super.implement(root);
       }
 
       @Override protected Program getProgram() {

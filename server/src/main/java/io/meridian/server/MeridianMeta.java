@@ -2,6 +2,10 @@ package io.meridian.server;
 
 import io.meridian.adapter.jdbc.BackendTransaction;
 import io.meridian.planner.MeridianDriver;
+import io.meridian.planner.workload.FragmentCounters;
+import io.meridian.planner.workload.PlanSummary;
+import io.meridian.server.workload.StatementRecord;
+import io.meridian.server.workload.WorkloadLog;
 
 import org.apache.calcite.avatica.ConnectionPropertiesImpl;
 import org.apache.calcite.avatica.MissingResultsException;
@@ -12,8 +16,11 @@ import org.apache.calcite.avatica.remote.TypedValue;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -32,11 +39,67 @@ final class MeridianMeta extends JdbcMeta {
   /** The open transaction of each client connection whose autocommit is off. */
   private final ConcurrentMap<String, BackendTransaction> transactions =
       new ConcurrentHashMap<>();
+  /** Where statements are recorded; null when the workload log is off. */
+  private final WorkloadLog workload;
+  /** The user each client connection gave. */
+  private final ConcurrentMap<String, String> users = new ConcurrentHashMap<>();
+  /** What each prepared statement was prepared with (text and plan). */
+  private final ConcurrentMap<Integer, Prepared> prepared = new ConcurrentHashMap<>();
+  /** Statements whose results are still being fetched, by statement id. */
+  private final ConcurrentMap<Integer, Trace> running = new ConcurrentHashMap<>();
 
-  MeridianMeta(MeridianDriver driver, Properties connectionCacheSettings) throws SQLException {
+  MeridianMeta(MeridianDriver driver, Properties connectionCacheSettings, WorkloadLog workload)
+      throws SQLException {
     super(MeridianDriver.CONNECT_STRING_PREFIX, connectionCacheSettings);
     this.driver = requireNonNull(driver, "driver");
     this.metadata = new CatalogMetadata(driver.catalogs());
+    this.workload = workload;
+  }
+
+  /** A prepared statement's text and plan. */
+  private record Prepared(String sql, PlanSummary plan) {
+  }
+
+  /** One execution of a statement, from its start until its last row is fetched. */
+  private final class Trace {
+    final Instant startedAt = Instant.now();
+    final long start = System.nanoTime();
+    final String connectionId;
+    final FragmentCounters counters = new FragmentCounters();
+    String sql;
+    PlanSummary plan;
+    double firstFrameMs;
+    long rows;
+
+    Trace(String connectionId, String sql) {
+      this.connectionId = connectionId;
+      this.sql = sql;
+    }
+
+    void finish(String status, String sqlState, String error) {
+      Map<Integer, Long> fragmentRows = new HashMap<>();
+      if (plan != null) {
+        for (PlanSummary.Fragment f : plan.fragments()) {
+          long n = counters.rows(f.id());
+          if (n >= 0) {
+            fragmentRows.put(f.id(), n);
+          }
+        }
+      }
+      double totalMs = (System.nanoTime() - start) / 1e6;
+      workload.record(new StatementRecord(startedAt, users.getOrDefault(connectionId,
+          "anonymous"), connectionId, sql == null ? "" : sql, plan,
+          firstFrameMs == 0 ? totalMs : firstFrameMs, totalMs, rows, status, sqlState, error,
+          fragmentRows));
+    }
+  }
+
+  @Override public void openConnection(ConnectionHandle ch, Map<String, String> info) {
+    String user = info == null ? null : info.get("user");
+    if (user != null && !user.isEmpty()) {
+      users.put(ch.id, user);
+    }
+    super.openConnection(ch, info);
   }
 
   // Metadata: catalogs are JDBC catalogs, backend schemas JDBC schemas (see CatalogMetadata).
@@ -118,6 +181,14 @@ final class MeridianMeta extends JdbcMeta {
     if (transaction != null) {
       transaction.rollback();
     }
+    running.entrySet().removeIf(e -> {
+      if (e.getValue().connectionId.equals(ch.id)) {
+        e.getValue().finish("ok", null, null);
+        return true;
+      }
+      return false;
+    });
+    users.remove(ch.id);
     super.closeConnection(ch);
   }
 
@@ -146,6 +217,8 @@ final class MeridianMeta extends JdbcMeta {
   void closeAllConnections() {
     transactions.values().forEach(BackendTransaction::rollback);
     transactions.clear();
+    running.values().forEach(t -> t.finish("ok", null, null));
+    running.clear();
     getConnectionCache().invalidateAll();
     getConnectionCache().cleanUp();
   }
@@ -155,23 +228,38 @@ final class MeridianMeta extends JdbcMeta {
 
   @Override public StatementHandle prepare(ConnectionHandle ch, String sql, long maxRowCount) {
     try {
-      return super.prepare(ch, sql, maxRowCount);
+      PlanSummary.takeLast();
+      StatementHandle h = super.prepare(ch, sql, maxRowCount);
+      PlanSummary plan = PlanSummary.takeLast();
+      if (workload != null) {
+        prepared.put(h.id, new Prepared(sql, plan));
+      }
+      return h;
     } catch (RuntimeException | AssertionError | StackOverflowError e) {
       throw ErrorTranslator.translate(e);
     }
   }
 
+  @Override public void closeStatement(StatementHandle h) {
+    prepared.remove(h.id);
+    Trace trace = running.remove(h.id);
+    if (trace != null) {
+      trace.finish("ok", null, null);
+    }
+    super.closeStatement(h);
+  }
+
   @Override public ExecuteResult prepareAndExecute(StatementHandle h, String sql,
       long maxRowCount, int maxRowsInFirstFrame, PrepareCallback callback)
       throws NoSuchStatementException {
-    return monitored(() -> this.<ExecuteResult, NoSuchStatementException,
+    return monitored(h, sql, () -> this.<ExecuteResult, NoSuchStatementException,
         RuntimeException>inTransaction(h, () -> withFullFirstFrame(h,
             super.prepareAndExecute(h, sql, maxRowCount, maxRowsInFirstFrame, callback))));
   }
 
   @Override public ExecuteResult execute(StatementHandle h, List<TypedValue> parameterValues,
       int maxRowsInFirstFrame) throws NoSuchStatementException {
-    return monitored(() -> this.<ExecuteResult, NoSuchStatementException,
+    return monitored(h, null, () -> this.<ExecuteResult, NoSuchStatementException,
         RuntimeException>inTransaction(h,
             () -> withFullFirstFrame(h, super.execute(h, parameterValues, maxRowsInFirstFrame))));
   }
@@ -181,28 +269,76 @@ final class MeridianMeta extends JdbcMeta {
     return monitor;
   }
 
-  /** Runs a statement's execution, recording its latency, rows and failure. */
-  private ExecuteResult monitored(StatementCall<ExecuteResult, NoSuchStatementException,
-      RuntimeException> call) throws NoSuchStatementException {
+  /**
+   * Runs a statement's execution, recording its latency, rows and failure ({@code /metrics})
+   * and, with the workload log on, the statement: at once when its result is complete, else
+   * when its last row is fetched or it is closed.
+   *
+   * @param sql the statement's text, or null for a prepared statement's execution
+   */
+  private ExecuteResult monitored(StatementHandle h, String sql,
+      StatementCall<ExecuteResult, NoSuchStatementException, RuntimeException> call)
+      throws NoSuchStatementException {
     long start = monitor.started();
     String failed = null;
-    try {
+    Trace trace = null;
+    if (workload != null) {
+      Trace previous = running.remove(h.id);
+      if (previous != null) {
+        previous.finish("ok", null, null);
+      }
+      trace = new Trace(h.connectionId, sql);
+      if (sql == null) {
+        Prepared p = prepared.get(h.id);
+        trace.sql = p == null ? null : p.sql();
+        trace.plan = p == null ? null : p.plan();
+      }
+      PlanSummary.takeLast();
+    }
+    try (FragmentCounters.Scope scope = trace == null ? null : trace.counters.enter()) {
       ExecuteResult result = call.run();
+      long rows = 0;
+      boolean done = true;
       for (MetaResultSet set : result.resultSets) {
         if (set.firstFrame != null) {
-          monitor.rowsSent(count(set.firstFrame));
+          rows += count(set.firstFrame);
+          done &= set.firstFrame.done;
+        }
+      }
+      monitor.rowsSent(rows);
+      if (trace != null) {
+        if (sql != null) {
+          trace.plan = PlanSummary.takeLast();
+        }
+        trace.rows = rows;
+        trace.firstFrameMs = (System.nanoTime() - trace.start) / 1e6;
+        if (done) {
+          trace.finish("ok", null, null);
+        } else {
+          running.put(h.id, trace);
         }
       }
       return result;
     } catch (AvaticaRuntimeException e) {
       failed = e.getSqlState();
+      if (trace != null) {
+        trace.finish(isCancellation(e) ? "cancelled" : "error", failed, e.getErrorMessage());
+      }
       throw e;
     } catch (RuntimeException e) {
       failed = "HY000";
+      if (trace != null) {
+        trace.finish("error", failed, String.valueOf(e.getMessage()));
+      }
       throw e;
     } finally {
       monitor.finished(start, failed);
     }
+  }
+
+  private static boolean isCancellation(AvaticaRuntimeException e) {
+    String m = String.valueOf(e.getErrorMessage()).toLowerCase(java.util.Locale.ROOT);
+    return m.contains("cancel") || "57014".equals(e.getSqlState());
   }
 
   private static long count(Frame frame) {
@@ -258,9 +394,26 @@ final class MeridianMeta extends JdbcMeta {
       throws NoSuchStatementException, MissingResultsException {
     int rows = fetchMaxRowCount <= 0 ? fetchMaxRowCount
         : Math.max(fetchMaxRowCount, MIN_FETCH_ROWS);
-    Frame frame = this.<Frame, NoSuchStatementException, MissingResultsException>inTransaction(h,
-        () -> super.fetch(h, offset, rows));
-    monitor.rowsSent(count(frame));
+    Trace trace = running.get(h.id);
+    Frame frame;
+    try (FragmentCounters.Scope scope = trace == null ? null : trace.counters.enter()) {
+      frame = this.<Frame, NoSuchStatementException, MissingResultsException>inTransaction(h,
+          () -> super.fetch(h, offset, rows));
+    } catch (AvaticaRuntimeException e) {
+      if (trace != null && running.remove(h.id) != null) {
+        trace.finish(isCancellation(e) ? "cancelled" : "error", e.getSqlState(),
+            e.getErrorMessage());
+      }
+      throw e;
+    }
+    long n = count(frame);
+    monitor.rowsSent(n);
+    if (trace != null) {
+      trace.rows += n;
+      if (frame.done && running.remove(h.id) != null) {
+        trace.finish("ok", null, null);
+      }
+    }
     return frame;
   }
 

@@ -5,6 +5,7 @@ import io.meridian.cost.EngineCoefficients;
 import io.meridian.planner.CatalogRegistry;
 import io.meridian.planner.MeridianDriver;
 import io.meridian.server.config.MeridianConfig;
+import io.meridian.server.workload.WorkloadLog;
 
 import org.apache.calcite.avatica.remote.Driver.Serialization;
 import org.apache.calcite.avatica.remote.LocalService;
@@ -53,13 +54,15 @@ public final class MeridianServer implements AutoCloseable {
   private final CatalogRegistry catalogs;
   private final MeridianDriver driver;
   private final MeridianMeta meta;
+  private final WorkloadLog workload;
   private final HttpServer http;
   private final ScheduledExecutorService prober;
   private final Map<String, Boolean> available;
 
   private MeridianServer(MeridianConfig config, CatalogRegistry catalogs, MeridianDriver driver,
-      MeridianMeta meta, HttpServer http, ScheduledExecutorService prober,
+      MeridianMeta meta, WorkloadLog workload, HttpServer http, ScheduledExecutorService prober,
       Map<String, Boolean> available) {
+    this.workload = workload;
     this.config = config;
     this.catalogs = catalogs;
     this.driver = driver;
@@ -75,12 +78,22 @@ public final class MeridianServer implements AutoCloseable {
   /** Creates the catalogs, probes them and starts serving. */
   public static MeridianServer start(MeridianConfig config) throws SQLException {
     requireNonNull(config, "config");
-    CatalogRegistry catalogs = CatalogRegistry.create(config.catalogs());
+    WorkloadLog workload = config.workloadLog() ? openWorkloadLog(config.dataDir()) : null;
+    CatalogRegistry catalogs;
+    try {
+      catalogs = CatalogRegistry.create(config.catalogs(),
+          workload == null ? List.of() : List.of(workload.catalog()));
+    } catch (RuntimeException e) {
+      if (workload != null) {
+        workload.close();
+      }
+      throw e;
+    }
     try {
       MeridianDriver driver = new MeridianDriver(catalogs,
           EngineCoefficients.builtIn().withOverrides(config.costOverrides()));
       Properties cache = new Properties();
-      MeridianMeta meta = new MeridianMeta(driver, cache);
+      MeridianMeta meta = new MeridianMeta(driver, cache, workload);
       Serialization serialization = Serialization.valueOf(config.serialization());
       ServerCustomizer<Server> bind = server -> {
         for (Connector c : server.getConnectors()) {
@@ -121,13 +134,17 @@ public final class MeridianServer implements AutoCloseable {
         return t;
       });
       MeridianServer server =
-          new MeridianServer(config, catalogs, driver, meta, http, prober, available);
+          new MeridianServer(config, catalogs, driver, meta, workload, http, prober,
+              available);
       server.probeAll(true);
       http.start();
       prober.scheduleWithFixedDelay(() -> server.probeAll(false), RETRY_SECONDS,
           RETRY_SECONDS, TimeUnit.SECONDS);
       return server;
     } catch (RuntimeException | SQLException e) {
+      if (workload != null) {
+        workload.close();
+      }
       catalogs.close();
       throw e;
     }
@@ -158,6 +175,24 @@ public final class MeridianServer implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * Opens the workload log in the data directory; a log that cannot be opened (e.g. a
+   * read-only directory, or another server using it) is reported and left off, never fatal.
+   */
+  private static WorkloadLog openWorkloadLog(java.nio.file.Path dataDir) {
+    try {
+      return WorkloadLog.open(dataDir);
+    } catch (java.io.IOException | SQLException | RuntimeException e) {
+      LOG.warn("Workload log is off: cannot open it in {}: {}", dataDir, e.getMessage());
+      return null;
+    }
+  }
+
+  /** Returns the workload log, or null when it is off. */
+  public WorkloadLog workloadLog() {
+    return workload;
   }
 
   /** Returns whether each catalog answered its last probe. */
@@ -191,6 +226,9 @@ public final class MeridianServer implements AutoCloseable {
     prober.shutdownNow();
     http.stop();
     meta.closeAllConnections();
+    if (workload != null) {
+      workload.close(); // writes what is queued, before the catalogs (and its database) close
+    }
     Thread closer = new Thread(catalogs::close, "meridian-close-catalogs");
     closer.setDaemon(true);
     closer.start();

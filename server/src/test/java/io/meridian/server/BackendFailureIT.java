@@ -53,7 +53,7 @@ class BackendFailureIT {
           java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(health.statusCode()).isEqualTo(200);
       assertThat(health.body()).isEqualTo("{\"status\":\"DEGRADED\",\"catalogs\":"
-          + "{\"billing\":\"unavailable\",\"shop\":\"available\"}}");
+          + "{\"billing\":\"unavailable\",\"meridian\":\"available\",\"shop\":\"available\"}}");
       assertThatThrownBy(() -> s.executeQuery("SELECT * FROM billing.public.invoices"))
           .isInstanceOf(SQLException.class)
           .hasMessageContaining("catalog 'billing' (postgres) is unavailable")

@@ -2,6 +2,7 @@ package io.meridian.planner.rel;
 
 import io.meridian.adapter.jdbc.BackendFailures;
 import io.meridian.cost.EngineCoefficients;
+import io.meridian.planner.workload.FragmentCounters;
 
 import org.apache.calcite.adapter.enumerable.EnumerableRelImplementor;
 import org.apache.calcite.adapter.jdbc.JdbcConvention;
@@ -59,7 +60,8 @@ public final class BackendToEnumerableConverter extends JdbcToEnumerableConverte
 
   /**
    * Wraps the fragment's rows so that a backend that goes away mid-statement fails it with a
-   * message naming the catalog ({@link BackendFailures}).
+   * message naming the catalog ({@link BackendFailures}), and counts them for the workload log
+   * ({@link FragmentCounters}).
    */
   private Result namingFailures(Result result) {
     List<Statement> statements = result.block.statements;
@@ -70,9 +72,10 @@ public final class BackendToEnumerableConverter extends JdbcToEnumerableConverte
     JdbcConvention convention = (JdbcConvention) getInput().getConvention();
     List<Statement> wrapped = new java.util.ArrayList<>(statements.subList(0,
         statements.size() - 1));
-    wrapped.add(Expressions.return_(null, Expressions.call(BackendFailures.class, "naming",
-        ((GotoStatement) last).expression,
-        Schemas.unwrap(convention.expression, javax.sql.DataSource.class))));
+    wrapped.add(Expressions.return_(null, Expressions.call(FragmentCounters.class, "counted",
+        Expressions.call(BackendFailures.class, "naming", ((GotoStatement) last).expression,
+            Schemas.unwrap(convention.expression, javax.sql.DataSource.class)),
+        Expressions.constant(getId()))));
     return new Result(Expressions.block(wrapped), result.physType, result.format);
   }
 

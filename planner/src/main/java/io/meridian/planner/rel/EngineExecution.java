@@ -2,6 +2,7 @@ package io.meridian.planner.rel;
 
 import io.meridian.planner.engine.DuckDbEngine;
 import io.meridian.planner.engine.EngineColumn;
+import io.meridian.planner.workload.FragmentCounters;
 
 import com.google.common.collect.ImmutableList;
 
@@ -73,6 +74,11 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
   /** Returns the engine's name ({@code duckdb}). */
   public String engine() {
     return engine;
+  }
+
+  /** Whether input {@code i} goes to the engine as Arrow straight from its backend. */
+  public boolean shipsAsArrow(int i) {
+    return !arrowSql.get(i).isEmpty();
   }
 
   /** Returns the statement the engine runs. */
@@ -152,13 +158,14 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
     }
     PhysType physType = PhysTypeImpl.of(implementor.getTypeFactory(), getRowType(),
         JavaRowFormat.ARRAY, false);
-    builder.add(Expressions.return_(null,
+    builder.add(Expressions.return_(null, Expressions.call(FragmentCounters.class, "counted",
         Expressions.call(DuckDbEngine.class, "execute",
             Expressions.constant(sql),
             Expressions.newArrayInit(Object.class, inputExpressions),
             Expressions.newArrayInit(boolean.class, scalar),
             Expressions.newArrayInit(String.class, columns),
-            Expressions.constant(EngineColumn.encode(outputColumns)))));
+            Expressions.constant(EngineColumn.encode(outputColumns))),
+        Expressions.constant(getId()))));
     return implementor.result(physType, builder.toBlock());
   }
 }

@@ -44,7 +44,7 @@ public final class ConfigurationManager {
   private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
   private static final Set<String> TOP_LEVEL = ImmutableSet.of("server", "data-dir", "catalogs", "cost");
   private static final Set<String> SERVER_FIELDS =
-      ImmutableSet.of("host", "port", "serialization", "users-file", "tls");
+      ImmutableSet.of("host", "port", "serialization", "users-file", "tls", "workload-log");
   private static final Pattern CATALOG_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final UnaryOperator<String> environment;
@@ -107,6 +107,7 @@ public final class ConfigurationManager {
     String serialization = "PROTOBUF";
     Path usersFile = null;
     MeridianConfig.Tls tls = null;
+    boolean workloadLog = true;
     JsonNode server = root.get("server");
     if (server != null && !server.isNull()) {
       if (!server.isObject()) {
@@ -146,6 +147,15 @@ public final class ConfigurationManager {
         tls = new MeridianConfig.Tls(keystore,
             scalar(source, "server.tls.keystore-password", node.get("keystore-password")));
       }
+      if (server.has("workload-log")) {
+        String value = scalar(source, "server.workload-log", server.get("workload-log"))
+            .toLowerCase(Locale.ROOT);
+        if (!value.equals("true") && !value.equals("false")) {
+          throw new ConfigException(source + ": field 'server.workload-log' must be true or"
+              + " false");
+        }
+        workloadLog = Boolean.parseBoolean(value);
+      }
       if (server.has("serialization")) {
         serialization = scalar(source, "server.serialization", server.get("serialization"))
             .toUpperCase(Locale.ROOT);
@@ -176,7 +186,7 @@ public final class ConfigurationManager {
       catalogs.add(catalog(source, entry.getKey(), entry.getValue()));
     }
     return new MeridianConfig(host, port, serialization, dataDir.normalize(), catalogs.build(),
-        costOverrides(source, root.get("cost")), usersFile, tls);
+        costOverrides(source, root.get("cost")), usersFile, tls, workloadLog);
   }
 
   /**

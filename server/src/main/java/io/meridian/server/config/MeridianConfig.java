@@ -23,11 +23,13 @@ import static java.util.Objects.requireNonNull;
  *     {@code name: MD5:<hash>, meridian} (Jetty's realm format; {@code CRYPT:} hashes too), or
  *     null for a server without authentication
  * @param tls the server's key for HTTPS, or null for plain HTTP
+ * @param workloadLog whether statements are recorded in the workload log
+ *     ({@code <dataDir>/workload/}, queried as {@code meridian.system.*})
  */
 public record MeridianConfig(String host, int port, String serialization, Path dataDir,
     ImmutableList<CatalogSpec> catalogs, ImmutableMap<String, Double> costOverrides,
     @org.checkerframework.checker.nullness.qual.Nullable Path usersFile,
-    @org.checkerframework.checker.nullness.qual.Nullable Tls tls) {
+    @org.checkerframework.checker.nullness.qual.Nullable Tls tls, boolean workloadLog) {
   /**
    * The server's TLS key: a keystore file (PKCS12 or JKS) and its password, which
    * {@link #toString()} never shows.
@@ -57,42 +59,48 @@ public record MeridianConfig(String host, int port, String serialization, Path d
   /** A configuration with the built-in cost coefficients and no authentication. */
   public MeridianConfig(String host, int port, String serialization, Path dataDir,
       ImmutableList<CatalogSpec> catalogs) {
-    this(host, port, serialization, dataDir, catalogs, ImmutableMap.of(), null, null);
+    this(host, port, serialization, dataDir, catalogs, ImmutableMap.of(), null, null, true);
   }
 
   /** Returns a copy listening on another port. */
   public MeridianConfig withPort(int newPort) {
     return new MeridianConfig(host, newPort, serialization, dataDir, catalogs, costOverrides,
-        usersFile, tls);
+        usersFile, tls, workloadLog);
   }
 
   /** Returns a copy with other cost coefficient overrides. */
   public MeridianConfig withCostOverrides(ImmutableMap<String, Double> overrides) {
     return new MeridianConfig(host, port, serialization, dataDir, catalogs, overrides, usersFile,
-        tls);
+        tls, workloadLog);
   }
 
   /** Returns a copy bound to another address. */
   public MeridianConfig withHost(String newHost) {
     return new MeridianConfig(newHost, port, serialization, dataDir, catalogs, costOverrides,
-        usersFile, tls);
+        usersFile, tls, workloadLog);
   }
 
   /** Returns a copy keeping its data elsewhere. */
   public MeridianConfig withDataDir(Path newDataDir) {
     return new MeridianConfig(host, port, serialization, newDataDir, catalogs, costOverrides,
-        usersFile, tls);
+        usersFile, tls, workloadLog);
   }
 
   /** Returns a copy that serves HTTPS with this key. */
   public MeridianConfig withTls(Tls newTls) {
     return new MeridianConfig(host, port, serialization, dataDir, catalogs, costOverrides,
-        usersFile, newTls);
+        usersFile, newTls, workloadLog);
   }
 
   /** Returns a copy that lets in only the users of a file (HTTP BASIC). */
   public MeridianConfig withUsersFile(Path file) {
     return new MeridianConfig(host, port, serialization, dataDir, catalogs, costOverrides, file,
-        tls);
+        tls, workloadLog);
+  }
+
+  /** Returns a copy with the workload log on or off. */
+  public MeridianConfig withWorkloadLog(boolean on) {
+    return new MeridianConfig(host, port, serialization, dataDir, catalogs, costOverrides,
+        usersFile, tls, on);
   }
 }

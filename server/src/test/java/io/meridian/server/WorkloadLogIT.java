@@ -1,0 +1,152 @@
+package io.meridian.server;
+
+import io.meridian.server.config.MeridianConfig;
+import io.meridian.server.demo.DemoEnvironment;
+import io.meridian.server.testing.DemoServerFixture;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The workload log: every statement recorded with its plan, its fragments' estimated and actual
+ * rows, and how it ended; queryable as {@code meridian.system.*}; kept across restarts.
+ */
+class WorkloadLogIT {
+  private static Path dataDir;
+  private static DemoEnvironment demo;
+
+  @BeforeAll static void demo() throws Exception {
+    demo = DemoServerFixture.get().demo();
+    dataDir = Path.of("target", "workload-it").toAbsolutePath();
+    DemoEnvironment.deleteRecursively(dataDir.resolve("workload"));
+  }
+
+  private static MeridianServer start() throws SQLException {
+    MeridianConfig config = new MeridianConfig("127.0.0.1", 0, "PROTOBUF", dataDir,
+        demo.catalogs());
+    return MeridianServer.start(config);
+  }
+
+  /** Rows of a query through Meridian, each row as column label → value. */
+  private static List<Map<String, Object>> rows(Connection c, String sql) throws SQLException {
+    List<Map<String, Object>> out = new ArrayList<>();
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      int n = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        Map<String, Object> row = new TreeMap<>();
+        for (int i = 1; i <= n; i++) {
+          row.put(rs.getMetaData().getColumnLabel(i).toLowerCase(), rs.getObject(i));
+        }
+        out.add(row);
+      }
+    }
+    return out;
+  }
+
+  @Test void recordsStatementsPlansFragmentsAndFailuresAndKeepsThemAcrossARestart()
+      throws Exception {
+    java.util.Properties ana = new java.util.Properties();
+    ana.setProperty("user", "ana");
+    try (MeridianServer server = start();
+         Connection c = DriverManager.getConnection(server.jdbcUrl(), ana)) {
+      rows(c, "SELECT n_name FROM shop.public.nation WHERE n_regionkey = 1 /* wl-1 */");
+      rows(c, "SELECT n_name FROM shop.public.nation WHERE n_regionkey = 3 /* wl-1 */");
+      rows(c, "SELECT count(*) AS n FROM shop.public.orders o JOIN lake.tpch.lineitem l"
+          + " ON l.l_orderkey = o.o_orderkey WHERE o.o_orderstatus = 'F' /* wl-2 */");
+      assertThatThrownBy(() -> rows(c, "SELECT * FROM shop.public.nope /* wl-3 */"))
+          .isInstanceOf(SQLException.class);
+      try (PreparedStatement p = c.prepareStatement(
+          "SELECT r_name FROM shop.public.region WHERE r_regionkey = ? /* wl-4 */")) {
+        for (int key : new int[] {0, 4}) {
+          p.setInt(1, key);
+          try (ResultSet rs = p.executeQuery()) {
+            assertThat(rs.next()).isTrue();
+          }
+        }
+      }
+      server.workloadLog().flush();
+
+      List<Map<String, Object>> nation = rows(c, "SELECT user_name, statement_kind, status,"
+          + " rows_sent, catalogs, fingerprint, placement, fragment_count"
+          + " FROM meridian.system.queries WHERE sql_text LIKE '%wl-1%'"
+          + " AND sql_text NOT LIKE '%system%'");
+      assertThat(nation).hasSize(2);
+      assertThat(nation.get(0)).containsEntry("user_name", "ana")
+          .containsEntry("statement_kind", "select").containsEntry("status", "ok")
+          .containsEntry("rows_sent", 5L).containsEntry("catalogs", "shop")
+          .containsEntry("fragment_count", 1);
+      // Same shape, other constant: one fingerprint.
+      assertThat(nation.get(1).get("fingerprint")).isEqualTo(nation.get(0).get("fingerprint"));
+
+      List<Map<String, Object>> nationFragments = rows(c, "SELECT f.engine, f.role,"
+          + " f.actual_rows FROM meridian.system.fragments f JOIN meridian.system.queries q"
+          + " ON f.query_id = q.query_id WHERE q.sql_text LIKE '%regionkey = 1 /* wl-1%'"
+          + " AND q.sql_text NOT LIKE '%system%'");
+      assertThat(nationFragments).containsExactly(
+          Map.of("engine", "shop", "role", "jdbc", "actual_rows", 5L));
+
+      List<Map<String, Object>> federated = rows(c, "SELECT q.catalogs, q.rows_sent,"
+          + " f.engine, f.role, f.estimated_rows, f.actual_rows, f.q_error"
+          + " FROM meridian.system.queries q JOIN meridian.system.fragments f"
+          + " ON f.query_id = q.query_id WHERE q.sql_text LIKE '%wl-2%'"
+          + " AND q.sql_text NOT LIKE '%system%'");
+      assertThat(federated).isNotEmpty().allSatisfy(r -> {
+        assertThat(r).containsEntry("catalogs", "lake,shop").containsEntry("rows_sent", 1L);
+        assertThat((Double) r.get("estimated_rows")).isPositive();
+      });
+      // What ran in the JVM or the engine was counted; what went as Arrow was not.
+      assertThat(federated).allSatisfy(r -> assertThat(r.get("actual_rows") == null)
+          .isEqualTo("arrow".equals(r.get("role"))));
+      assertThat(federated).anySatisfy(r -> assertThat(r.get("actual_rows")).isNotNull());
+
+      List<Map<String, Object>> failed = rows(c, "SELECT status, sql_state, error,"
+          + " fragment_count FROM meridian.system.queries WHERE sql_text LIKE '%wl-3%'"
+          + " AND sql_text NOT LIKE '%system%'");
+      assertThat(failed).hasSize(1);
+      assertThat(failed.get(0)).containsEntry("status", "error")
+          .containsEntry("fragment_count", null);
+      assertThat((String) failed.get(0).get("sql_state")).isNotBlank();
+      assertThat((String) failed.get(0).get("error")).contains("nope");
+
+      List<Map<String, Object>> prepared = rows(c, "SELECT rows_sent, catalogs, fingerprint"
+          + " FROM meridian.system.queries WHERE sql_text LIKE '%wl-4%'"
+          + " AND sql_text NOT LIKE '%system%'");
+      assertThat(prepared).hasSize(2).allSatisfy(r ->
+          assertThat(r).containsEntry("rows_sent", 1L).containsEntry("catalogs", "shop"));
+    }
+
+    // A new server on the same data directory sees what the first one recorded.
+    try (MeridianServer server = start();
+         Connection c = DriverManager.getConnection(server.jdbcUrl())) {
+      assertThat(rows(c, "SELECT count(*) AS n FROM meridian.system.queries"
+          + " WHERE sql_text LIKE '%wl-1%' AND sql_text NOT LIKE '%system%'"))
+          .containsExactly(Map.of("n", 2L));
+      // The log is Meridian's own: its tables are read, not written.
+      assertThatThrownBy(() -> rows(c, "SELECT * FROM meridian.log.queries"))
+          .isInstanceOf(SQLException.class).hasMessageContaining("log");
+    }
+  }
+
+  @Test void aConfiguredCatalogCannotTakeTheLogsName() {
+    MeridianConfig config = new MeridianConfig("127.0.0.1", 0, "PROTOBUF", dataDir,
+        com.google.common.collect.ImmutableList.of(new io.meridian.adapter.CatalogSpec(
+            "Meridian", "duckdb", Map.of("path", dataDir.resolve("x.duckdb").toString()))));
+    assertThatThrownBy(() -> MeridianServer.start(config))
+        .hasMessageContaining("Meridian").hasMessageContaining("reserved");
+  }
+}
