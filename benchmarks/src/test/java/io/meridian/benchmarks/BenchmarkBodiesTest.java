@@ -30,6 +30,20 @@ class BenchmarkBodiesTest {
     }
   }
 
+  @Test void pointLookupBodiesAgree() throws Exception {
+    System.setProperty("meridian.bench.data", "target/bench-data");
+    System.setProperty("meridian.bench.scale", "0.01");
+    PointLookupBenchmark b = new PointLookupBenchmark();
+    b.workloadLog = true;
+    b.setUp();
+    try {
+      assertThat(b.meridian()).isNotBlank();
+      assertThat(b.postgres()).isNotBlank();
+    } finally {
+      b.tearDown();
+    }
+  }
+
   @Test void planningBodyProducesAPlan() throws Exception {
     System.setProperty("meridian.bench.data", "target/bench-data");
     PlanningBenchmark b = new PlanningBenchmark();

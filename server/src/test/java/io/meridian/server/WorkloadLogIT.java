@@ -128,6 +128,20 @@ class WorkloadLogIT {
           + " AND sql_text NOT LIKE '%system%'");
       assertThat(prepared).hasSize(2).allSatisfy(r ->
           assertThat(r).containsEntry("rows_sent", 1L).containsEntry("catalogs", "shop"));
+
+      // The WorkloadAnalyzer's views and report.
+      assertThat(rows(c, "SELECT engine, role FROM meridian.system.estimation_errors"
+          + " WHERE engine = 'shop'")).contains(Map.of("engine", "shop", "role", "jdbc"));
+      assertThat(rows(c, "SELECT table_name, federated_statements FROM"
+          + " meridian.system.hot_tables WHERE table_name = 'lake.tpch.lineitem'"))
+          .containsExactly(Map.of("table_name", "lake.tpch.lineitem",
+              "federated_statements", 1L));
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      int exit = io.meridian.server.cli.Main.run(List.of("workload", "--url", server.jdbcUrl()),
+          new java.io.PrintStream(out, true), System.err);
+      assertThat(exit).isZero();
+      assertThat(out.toString()).contains("== Statement shapes by total time",
+          "== Estimation error by engine", "== Recommendations", "lake.tpch.lineitem");
     }
 
     // A new server on the same data directory sees what the first one recorded.

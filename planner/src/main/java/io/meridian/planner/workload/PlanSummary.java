@@ -11,6 +11,7 @@ import com.google.common.cache.CacheBuilder;
 import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.plan.Convention;
 import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rel.metadata.RelMetadataQuery;
 
 import java.sql.SQLException;
@@ -22,13 +23,14 @@ import java.util.TreeSet;
 
 /**
  * What the planner decided for a statement, as the workload log records it: the placement
- * setting, the catalogs it reads, its fragments (where each runs and how many rows the planner
+ * setting, the catalogs it reads, the tables it scans (where the plan names them; a statement
+ * sent whole to one backend names none), its fragments (where each runs and how many rows the planner
  * expected) and the placed plan as text. Made once per planning and kept with the prepared
  * statement's signature ({@link #attach}), so that re-running a cached statement costs nothing
  * here; the server takes the summary of what a request prepared with {@link #takeLast}.
  */
-public record PlanSummary(String placement, List<String> catalogs, List<Fragment> fragments,
-    String plan) {
+public record PlanSummary(String placement, List<String> catalogs, List<String> tables,
+    List<Fragment> fragments, String plan) {
 
   /**
    * One fragment: {@code engine} is the catalog whose backend runs it, or {@code duckdb} for
@@ -49,17 +51,21 @@ public record PlanSummary(String placement, List<String> catalogs, List<Fragment
   public static PlanSummary of(RelNode root, String placement) {
     RelMetadataQuery mq = root.getCluster().getMetadataQuery();
     Set<String> catalogs = new TreeSet<>();
+    Set<String> tables = new TreeSet<>();
     List<Fragment> fragments = new ArrayList<>();
-    collect(root, mq, catalogs, fragments, false);
-    return new PlanSummary(placement, List.copyOf(catalogs), List.copyOf(fragments),
-        RelOptUtil.toString(root));
+    collect(root, mq, catalogs, tables, fragments, false);
+    return new PlanSummary(placement, List.copyOf(catalogs), List.copyOf(tables),
+        List.copyOf(fragments), RelOptUtil.toString(root));
   }
 
   private static void collect(RelNode node, RelMetadataQuery mq, Set<String> catalogs,
-      List<Fragment> fragments, boolean engineInput) {
+      Set<String> tables, List<Fragment> fragments, boolean engineInput) {
     String catalog = catalogOf(node.getConvention());
     if (catalog != null) {
       catalogs.add(catalog);
+    }
+    if (node instanceof TableScan) {
+      tables.add(String.join(".", ((TableScan) node).getTable().getQualifiedName()));
     }
     if (node instanceof BackendToEnumerableConverter) {
       String engine = catalogOf(node.getInput(0).getConvention());
@@ -70,7 +76,7 @@ public record PlanSummary(String placement, List<String> catalogs, List<Fragment
           .toLowerCase(Locale.ROOT), "engine", mq.getRowCount(node)));
     }
     for (int i = 0; i < node.getInputs().size(); i++) {
-      collect(node.getInput(i), mq, catalogs, fragments,
+      collect(node.getInput(i), mq, catalogs, tables, fragments,
           node instanceof EngineExecution && ((EngineExecution) node).shipsAsArrow(i));
     }
   }

@@ -6,6 +6,7 @@ import io.meridian.server.MeridianServer;
 import io.meridian.server.config.ConfigException;
 import io.meridian.server.config.ConfigurationManager;
 import io.meridian.server.config.MeridianConfig;
+import io.meridian.server.workload.WorkloadAnalyzer;
 import io.meridian.server.demo.DemoEnvironment;
 
 import org.slf4j.Logger;
@@ -21,6 +22,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
@@ -37,6 +39,8 @@ public final class Main {
       "  serve   start the server (with no --config: the embedded federated demo)",
       "  query   run one SQL statement against a running server and print the result",
       "  sql     open an interactive SQL shell (sqlline) on a running server",
+      "  workload  report on the workload log of a running server: statement shapes, hot",
+      "          tables, estimation errors, recommendations",
       "",
       "Run 'meridian <command> --help' for the options of a command.");
 
@@ -61,6 +65,15 @@ public final class Main {
       "  --url URL       JDBC URL of the server (default " + DEFAULT_URL + ")",
       "  --max-rows N    print at most N rows (default 10000)");
 
+  private static final String WORKLOAD_USAGE = String.join("\n",
+      "Usage: meridian workload [--url URL] [--top N]",
+      "",
+      "The WorkloadAnalyzer's report over meridian.system.* (the workload log) of a running",
+      "server: statement shapes by time, hot tables, estimation error by engine, the statements",
+      "furthest from their estimates, catalogs joined across engines, and recommendations.",
+      "  --url URL    JDBC URL of the server (default " + DEFAULT_URL + ")",
+      "  --top N      rows per section (default 10)");
+
   private static final String SQL_USAGE = String.join("\n",
       "Usage: meridian sql [--url URL]",
       "",
@@ -84,7 +97,8 @@ public final class Main {
     String command = args.get(0);
     List<String> rest = args.subList(1, args.size());
     String usage = command.equals("serve") ? SERVE_USAGE
-        : command.equals("query") ? QUERY_USAGE : command.equals("sql") ? SQL_USAGE : null;
+        : command.equals("query") ? QUERY_USAGE : command.equals("sql") ? SQL_USAGE
+        : command.equals("workload") ? WORKLOAD_USAGE : null;
     if (usage == null) {
       err.println("meridian: unknown command '" + command + "'\n\n" + USAGE);
       return 2;
@@ -96,6 +110,8 @@ public final class Main {
             Set.of("config", "port", "host", "data-dir", "demo-scale")), out, usage);
       case "query":
         return query(new Arguments(rest, Set.of("url", "max-rows")), out, err, usage);
+      case "workload":
+        return workload(new Arguments(rest, Set.of("url", "top")), out, err, usage);
       default:
         return sql(new Arguments(rest, Set.of("url")), out, usage);
       }
@@ -193,6 +209,40 @@ public final class Main {
       return 1;
     } catch (RuntimeException e) {
       // The Avatica driver reports an unreachable server as an unchecked exception.
+      err.println("Error: cannot reach the Meridian server ("
+          + Throwables.getRootCause(e).getMessage()
+          + "); is './meridian serve' running? URL: " + url);
+      return 1;
+    }
+  }
+
+  private static int workload(Arguments a, PrintStream out, PrintStream err, String usage) {
+    if (a.help()) {
+      out.println(usage);
+      return 0;
+    }
+    String url = a.option("url").orElse(DEFAULT_URL);
+    int top = a.intOption("top", 10);
+    try (Connection c = DriverManager.getConnection(url)) {
+      for (WorkloadAnalyzer.Section section : WorkloadAnalyzer.SECTIONS) {
+        out.println("== " + section.title());
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(String.format(Locale.ROOT, section.sql(), top))) {
+          TablePrinter.print(rs, out, top);
+        }
+        out.println();
+      }
+      out.println("== Recommendations");
+      List<String> recommendations = WorkloadAnalyzer.recommendations(c);
+      if (recommendations.isEmpty()) {
+        out.println("(none: no table is read across engines by at least three statements)");
+      }
+      recommendations.forEach(r -> out.println("- " + r));
+      return 0;
+    } catch (SQLException e) {
+      err.println("Error: " + ErrorMessages.clientMessage(e));
+      return 1;
+    } catch (RuntimeException e) {
       err.println("Error: cannot reach the Meridian server ("
           + Throwables.getRootCause(e).getMessage()
           + "); is './meridian serve' running? URL: " + url);

@@ -68,16 +68,39 @@ public final class WorkloadLog implements AutoCloseable {
       "CREATE TABLE IF NOT EXISTS log.queries (query_id VARCHAR, started_at TIMESTAMP,"
           + " user_name VARCHAR, connection_id VARCHAR, statement_kind VARCHAR,"
           + " sql_text VARCHAR, normalized_sql VARCHAR, fingerprint VARCHAR, catalogs VARCHAR,"
+          + " tables VARCHAR,"
           + " placement VARCHAR, fragment_count INTEGER, plan VARCHAR, first_frame_ms DOUBLE,"
           + " total_ms DOUBLE, rows_sent BIGINT, status VARCHAR, sql_state VARCHAR,"
           + " error VARCHAR)",
+      // Columns added since the first version of the log, for logs written before them.
+      "ALTER TABLE log.queries ADD COLUMN IF NOT EXISTS tables VARCHAR",
       "CREATE TABLE IF NOT EXISTS log.fragments (query_id VARCHAR, started_at TIMESTAMP,"
           + " fingerprint VARCHAR, fragment INTEGER, engine VARCHAR, role VARCHAR,"
           + " estimated_rows DOUBLE, actual_rows BIGINT, q_error DOUBLE)",
       // "system" alone is also DuckDB's system catalog: qualify it with the database's name.
       "CREATE SCHEMA IF NOT EXISTS workload.\"system\"",
       "CREATE OR REPLACE VIEW workload.\"system\".queries AS SELECT * FROM log.queries",
-      "CREATE OR REPLACE VIEW workload.\"system\".fragments AS SELECT * FROM log.fragments");
+      "CREATE OR REPLACE VIEW workload.\"system\".fragments AS SELECT * FROM log.fragments",
+      // The WorkloadAnalyzer's views.
+      "CREATE OR REPLACE VIEW workload.\"system\".statement_shapes AS SELECT fingerprint,"
+          + " any_value(normalized_sql) AS normalized_sql, any_value(catalogs) AS catalogs,"
+          + " count(*) AS executions, count(*) FILTER (WHERE status <> 'ok') AS failures,"
+          + " sum(total_ms) AS total_ms, median(total_ms) AS median_ms,"
+          + " max(started_at) AS last_run FROM log.queries GROUP BY fingerprint",
+      "CREATE OR REPLACE VIEW workload.\"system\".estimation_errors AS SELECT engine, role,"
+          + " count(*) AS fragments, median(q_error) AS median_q_error,"
+          + " quantile_cont(q_error, 0.9) AS p90_q_error, max(q_error) AS max_q_error"
+          + " FROM log.fragments WHERE q_error IS NOT NULL GROUP BY engine, role",
+      "CREATE OR REPLACE VIEW workload.\"system\".hot_tables AS SELECT t.table_name,"
+          + " count(*) AS statements, sum(q.total_ms) AS total_ms,"
+          + " count(*) FILTER (WHERE q.catalogs LIKE '%,%') AS federated_statements"
+          + " FROM log.queries q, unnest(string_split(q.tables, ',')) AS t(table_name)"
+          + " WHERE q.tables <> '' GROUP BY t.table_name",
+      "CREATE OR REPLACE VIEW workload.\"system\".catalog_pairs AS SELECT catalogs,"
+          + " count(*) AS statements, sum(total_ms) AS total_ms,"
+          + " sum(total_ms) / greatest(1, date_diff('second', min(started_at), max(started_at))"
+          + " / 86400.0) AS ms_per_day FROM log.queries WHERE catalogs LIKE '%,%'"
+          + " GROUP BY catalogs");
 
   private final Path file;
   private final DuckDbDataSource database;
@@ -183,8 +206,11 @@ public final class WorkloadLog implements AutoCloseable {
   private void write(List<StatementRecord> batch) throws SQLException {
     try (Connection c = database.getConnection()) {
       c.setAutoCommit(false);
-      try (PreparedStatement q = c.prepareStatement("INSERT INTO log.queries VALUES"
-          + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      try (PreparedStatement q = c.prepareStatement("INSERT INTO log.queries (query_id,"
+          + " started_at, user_name, connection_id, statement_kind, sql_text, normalized_sql,"
+          + " fingerprint, catalogs, tables, placement, fragment_count, plan, first_frame_ms,"
+          + " total_ms, rows_sent, status, sql_state, error)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
           PreparedStatement f = c.prepareStatement(
               "INSERT INTO log.fragments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         for (StatementRecord r : batch) {
@@ -202,19 +228,20 @@ public final class WorkloadLog implements AutoCloseable {
           q.setString(7, truncate(normalized));
           q.setString(8, fingerprint);
           q.setString(9, plan == null ? null : String.join(",", plan.catalogs()));
-          q.setString(10, plan == null ? null : plan.placement());
+          q.setString(10, plan == null ? null : String.join(",", plan.tables()));
+          q.setString(11, plan == null ? null : plan.placement());
           if (plan == null) {
-            q.setNull(11, Types.INTEGER);
+            q.setNull(12, Types.INTEGER);
           } else {
-            q.setInt(11, plan.fragments().size());
+            q.setInt(12, plan.fragments().size());
           }
-          q.setString(12, plan == null ? null : truncate(plan.plan()));
-          q.setDouble(13, r.firstFrameMs());
-          q.setDouble(14, r.totalMs());
-          q.setLong(15, r.rows());
-          q.setString(16, r.status());
-          q.setString(17, r.sqlState());
-          q.setString(18, r.error() == null ? null : truncate(r.error()));
+          q.setString(13, plan == null ? null : truncate(plan.plan()));
+          q.setDouble(14, r.firstFrameMs());
+          q.setDouble(15, r.totalMs());
+          q.setLong(16, r.rows());
+          q.setString(17, r.status());
+          q.setString(18, r.sqlState());
+          q.setString(19, r.error() == null ? null : truncate(r.error()));
           q.addBatch();
           if (plan == null) {
             continue;
