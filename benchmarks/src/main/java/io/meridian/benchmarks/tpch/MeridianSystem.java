@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Meridian serving the layout in this process, queried as a client sees it: the Avatica thin
@@ -25,6 +26,8 @@ final class MeridianSystem implements SystemUnderTest {
     server = MeridianServer.start(demo.config("127.0.0.1", 0, dataDir));
     Properties info = new Properties();
     info.setProperty("placement", this.placement);
+    // The harness's cap governs how long a query may take, not the HTTP client's timeout.
+    info.setProperty("http_response_timeout", Long.toString(TimeUnit.HOURS.toMillis(1)));
     connection = DriverManager.getConnection(server.jdbcUrl(), info);
   }
 

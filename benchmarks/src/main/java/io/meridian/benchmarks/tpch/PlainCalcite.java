@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -130,8 +131,11 @@ final class PlainCalcite implements SystemUnderTest {
       process.destroyForcibly();
       throw new IllegalStateException("plain Calcite server did not start; see " + log);
     }
+    Properties info = new Properties();
+    // The harness's cap governs how long a query may take, not the HTTP client's timeout.
+    info.setProperty("http_response_timeout", Long.toString(TimeUnit.HOURS.toMillis(1)));
     connection = DriverManager.getConnection(
-        "jdbc:avatica:remote:url=http://127.0.0.1:" + p + ";serialization=PROTOBUF");
+        "jdbc:avatica:remote:url=http://127.0.0.1:" + p + ";serialization=PROTOBUF", info);
     LOG.info("Plain Calcite {} serving on 127.0.0.1:{} (pid {})", version(), p, process.pid());
   }
 

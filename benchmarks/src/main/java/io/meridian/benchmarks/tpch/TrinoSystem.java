@@ -325,12 +325,17 @@ public final class TrinoSystem implements SystemUnderTest {
 
   /**
    * Writes a copy of the analytics database in DuckDB's 1.2 storage format, which the DuckDB
-   * 1.3.0 inside Trino's connector can open; reuses it while it is newer than the source.
+   * 1.3.0 inside Trino's connector can open; reuses it while it was made from the same source
+   * file (path, size, modification time: one work directory serves data sets of several
+   * scales).
    */
   private static Path duckDbCopy(Path source, Path dir) throws IOException, SQLException {
     Path copy = dir.resolve("analytics-v1.2.duckdb");
-    if (Files.exists(copy)
-        && Files.getLastModifiedTime(copy).compareTo(Files.getLastModifiedTime(source)) > 0) {
+    Path madeFrom = dir.resolve("analytics-v1.2.source");
+    String sourceSignature = source.toAbsolutePath() + " " + Files.size(source) + " "
+        + Files.getLastModifiedTime(source).toMillis();
+    if (Files.exists(copy) && Files.exists(madeFrom)
+        && Files.readString(madeFrom).equals(sourceSignature)) {
       LOG.info("Trino: reusing {}", copy);
       return copy;
     }
@@ -349,6 +354,7 @@ public final class TrinoSystem implements SystemUnderTest {
       s.execute("DETACH src");
     }
     Files.move(tmp, copy, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.writeString(madeFrom, sourceSignature);
     LOG.info("Trino: wrote {} (DuckDB storage v1.2.0) in {} ms", copy, millisSince(startNanos));
     return copy;
   }
