@@ -44,6 +44,19 @@ class BenchmarkBodiesTest {
     }
   }
 
+  @Test void arrowTransferBodiesShipWholeTables() throws Exception {
+    System.setProperty("meridian.bench.data", "target/bench-data");
+    System.setProperty("meridian.bench.scale", "0.01");
+    ArrowTransferBenchmark b = new ArrowTransferBenchmark();
+    b.setUp();
+    try {
+      assertThat(b.parquetToEngine()).isEqualTo(60_175);
+      assertThat(b.postgresToEngine()).isEqualTo(15_000);
+    } finally {
+      b.tearDown();
+    }
+  }
+
   @Test void planningBodyProducesAPlan() throws Exception {
     System.setProperty("meridian.bench.data", "target/bench-data");
     PlanningBenchmark b = new PlanningBenchmark();

@@ -1,5 +1,7 @@
 package io.meridian.planner;
 
+import io.meridian.planner.metadata.ObservedCardinalities;
+
 import org.apache.calcite.avatica.AvaticaConnection;
 import org.apache.calcite.avatica.Handler;
 import org.apache.calcite.avatica.HandlerImpl;
@@ -60,6 +62,7 @@ public final class MeridianDriver extends Driver {
 
   private final CatalogRegistry catalogs;
   private final EngineCoefficients coefficients;
+  private final ObservedCardinalities observed = new ObservedCardinalities();
 
   /** Creates a driver with the built-in cost coefficients. */
   public MeridianDriver(CatalogRegistry catalogs) {
@@ -71,6 +74,11 @@ public final class MeridianDriver extends Driver {
     super(null);
     this.catalogs = requireNonNull(catalogs, "catalogs");
     this.coefficients = requireNonNull(coefficients, "coefficients");
+  }
+
+  /** Returns the row counts this driver's statements observed, which correct estimates. */
+  public ObservedCardinalities observedCardinalities() {
+    return observed;
   }
 
   /** Returns the catalogs every connection sees. */
@@ -126,7 +134,8 @@ public final class MeridianDriver extends Driver {
             .getProperty(Placement.PROPERTY);
         try {
           SessionSettings.register(CalciteSchema.from(root), new SessionSettings(
-              placement == null ? Placement.AUTO : Placement.parse(placement), coefficients));
+              placement == null ? Placement.AUTO : Placement.parse(placement), coefficients,
+              observed));
         } catch (IllegalArgumentException e) {
           throw new SQLException(e.getMessage(), "08001", e);
         }

@@ -25,6 +25,7 @@ import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.validate.SqlValidator;
 import io.meridian.planner.rel.BackendStatement;
 import io.meridian.planner.rel.BackendToEnumerableConverter;
+import io.meridian.planner.metadata.ObservedCardinalities;
 import io.meridian.planner.workload.PlanSummary;
 import org.apache.calcite.tools.Program;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -47,6 +48,14 @@ public class MeridianPrepare extends CalcitePrepareImpl {
       long maxRowCount) {
     SessionContext session = new SessionContext(context);
     CatalogSnapshots.refresh(session.getRootSchema());
+    try (ObservedCardinalities.Scope observed =
+             SessionSettings.of(session.getRootSchema()).observed().enter()) {
+      return prepareInSession(session, query, elementType, maxRowCount);
+    }
+  }
+
+  private <T> CalciteSignature<T> prepareInSession(SessionContext session, Query<T> query,
+      Type elementType, long maxRowCount) {
     if (query.sql == null) {
       return used(prepareOrRetry(session, query, elementType, maxRowCount));
     }

@@ -29,8 +29,9 @@ final class PreparedStatementCache {
   private static final Map<CalciteSchema, Cache<Key, CalcitePrepare.CalciteSignature<?>>>
       BY_CONNECTION = new WeakHashMap<>();
 
+  /** {@code feedback}: the plan was made before row counts observed since changed estimates. */
   private record Key(String sql, List<String> defaultSchema, Type elementType,
-      long maxRowCount) {
+      long maxRowCount, long feedback) {
   }
 
   private PreparedStatementCache() {
@@ -45,7 +46,8 @@ final class PreparedStatementCache {
 
   private static Key key(CalcitePrepare.Context context, String sql, Type elementType,
       long maxRowCount) {
-    return new Key(sql, List.copyOf(context.getDefaultSchemaPath()), elementType, maxRowCount);
+    return new Key(sql, List.copyOf(context.getDefaultSchemaPath()), elementType, maxRowCount,
+        SessionSettings.of(context.getRootSchema()).observed().generation());
   }
 
   /** Returns the connection's prepared form of a query, or null. */

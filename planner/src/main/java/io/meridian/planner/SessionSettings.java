@@ -1,5 +1,7 @@
 package io.meridian.planner;
 
+import io.meridian.planner.metadata.ObservedCardinalities;
+
 import io.meridian.cost.EngineCoefficients;
 
 import org.apache.calcite.jdbc.CalciteSchema;
@@ -12,17 +14,20 @@ import static java.util.Objects.requireNonNull;
 /**
  * What a session's planning depends on beyond its SQL: where cross-backend work may run
  * ({@link Placement}, the {@code placement} connection property) and the cost coefficients
- * (the built-in ones with the server configuration's overrides). Recorded when a connection
+ * (the built-in ones with the server configuration's overrides), and the row counts the
+ * server's statements observed ({@link ObservedCardinalities}). Recorded when a connection
  * opens, found again from the connection's root schema when a statement is prepared.
  */
-record SessionSettings(Placement placement, EngineCoefficients coefficients) {
+record SessionSettings(Placement placement, EngineCoefficients coefficients,
+    ObservedCardinalities observed) {
   private static final Map<CalciteSchema, SessionSettings> SESSIONS = new WeakHashMap<>();
-  private static final SessionSettings DEFAULT =
-      new SessionSettings(Placement.AUTO, EngineCoefficients.builtIn());
+  private static final SessionSettings DEFAULT = new SessionSettings(Placement.AUTO,
+      EngineCoefficients.builtIn(), new ObservedCardinalities());
 
   SessionSettings {
     requireNonNull(placement, "placement");
     requireNonNull(coefficients, "coefficients");
+    requireNonNull(observed, "observed");
   }
 
   /** Records the settings of the session whose root schema is {@code root}. */

@@ -76,7 +76,12 @@ final class MeridianMeta extends JdbcMeta {
       this.sql = sql;
     }
 
-    void finish(String status, String sqlState, String error) {
+    /**
+     * Records the statement. {@code complete}: every row of the result was read, so each
+     * fragment's count is whole (unless an operator of the plan stops early) and feeds later
+     * estimates ({@code ObservedCardinalities}).
+     */
+    void finish(String status, String sqlState, String error, boolean complete) {
       Map<Integer, Long> fragmentRows = new HashMap<>();
       if (plan != null) {
         for (PlanSummary.Fragment f : plan.fragments()) {
@@ -87,10 +92,19 @@ final class MeridianMeta extends JdbcMeta {
         }
       }
       double totalMs = (System.nanoTime() - start) / 1e6;
-      workload.record(new StatementRecord(startedAt, users.getOrDefault(connectionId,
-          "anonymous"), connectionId, sql == null ? "" : sql, plan,
-          firstFrameMs == 0 ? totalMs : firstFrameMs, totalMs, rows, status, sqlState, error,
-          fragmentRows));
+      StatementRecord statement = new StatementRecord(startedAt,
+          users.getOrDefault(connectionId, "anonymous"), connectionId, sql == null ? "" : sql,
+          plan, firstFrameMs == 0 ? totalMs : firstFrameMs, totalMs, rows, status, sqlState,
+          error, fragmentRows, complete);
+      if (statement.countsAreWhole()) {
+        for (PlanSummary.Fragment f : plan.fragments()) {
+          Long n = fragmentRows.get(f.id());
+          if (n != null && f.feedbackKey() != null) {
+            driver.observedCardinalities().record(f.feedbackKey(), n, f.estimatedRows());
+          }
+        }
+      }
+      workload.record(statement);
     }
   }
 
@@ -183,7 +197,7 @@ final class MeridianMeta extends JdbcMeta {
     }
     running.entrySet().removeIf(e -> {
       if (e.getValue().connectionId.equals(ch.id)) {
-        e.getValue().finish("ok", null, null);
+        e.getValue().finish("ok", null, null, false);
         return true;
       }
       return false;
@@ -217,7 +231,7 @@ final class MeridianMeta extends JdbcMeta {
   void closeAllConnections() {
     transactions.values().forEach(BackendTransaction::rollback);
     transactions.clear();
-    running.values().forEach(t -> t.finish("ok", null, null));
+    running.values().forEach(t -> t.finish("ok", null, null, false));
     running.clear();
     getConnectionCache().invalidateAll();
     getConnectionCache().cleanUp();
@@ -244,7 +258,7 @@ final class MeridianMeta extends JdbcMeta {
     prepared.remove(h.id);
     Trace trace = running.remove(h.id);
     if (trace != null) {
-      trace.finish("ok", null, null);
+      trace.finish("ok", null, null, false);
     }
     super.closeStatement(h);
   }
@@ -285,7 +299,7 @@ final class MeridianMeta extends JdbcMeta {
     if (workload != null) {
       Trace previous = running.remove(h.id);
       if (previous != null) {
-        previous.finish("ok", null, null);
+        previous.finish("ok", null, null, false);
       }
       trace = new Trace(h.connectionId, sql);
       if (sql == null) {
@@ -313,7 +327,7 @@ final class MeridianMeta extends JdbcMeta {
         trace.rows = rows;
         trace.firstFrameMs = (System.nanoTime() - trace.start) / 1e6;
         if (done) {
-          trace.finish("ok", null, null);
+          trace.finish("ok", null, null, true);
         } else {
           running.put(h.id, trace);
         }
@@ -322,13 +336,14 @@ final class MeridianMeta extends JdbcMeta {
     } catch (AvaticaRuntimeException e) {
       failed = e.getSqlState();
       if (trace != null) {
-        trace.finish(isCancellation(e) ? "cancelled" : "error", failed, e.getErrorMessage());
+        trace.finish(isCancellation(e) ? "cancelled" : "error", failed, e.getErrorMessage(),
+            false);
       }
       throw e;
     } catch (RuntimeException e) {
       failed = "HY000";
       if (trace != null) {
-        trace.finish("error", failed, String.valueOf(e.getMessage()));
+        trace.finish("error", failed, String.valueOf(e.getMessage()), false);
       }
       throw e;
     } finally {
@@ -402,7 +417,7 @@ final class MeridianMeta extends JdbcMeta {
     } catch (AvaticaRuntimeException e) {
       if (trace != null && running.remove(h.id) != null) {
         trace.finish(isCancellation(e) ? "cancelled" : "error", e.getSqlState(),
-            e.getErrorMessage());
+            e.getErrorMessage(), false);
       }
       throw e;
     }
@@ -411,7 +426,7 @@ final class MeridianMeta extends JdbcMeta {
     if (trace != null) {
       trace.rows += n;
       if (frame.done && running.remove(h.id) != null) {
-        trace.finish("ok", null, null);
+        trace.finish("ok", null, null, true);
       }
     }
     return frame;

@@ -94,6 +94,9 @@ public final class MeridianServer implements AutoCloseable {
           EngineCoefficients.builtIn().withOverrides(config.costOverrides()));
       Properties cache = new Properties();
       MeridianMeta meta = new MeridianMeta(driver, cache, workload);
+      if (workload != null) {
+        workload.loadObservationsInto(driver.observedCardinalities());
+      }
       Serialization serialization = Serialization.valueOf(config.serialization());
       ServerCustomizer<Server> bind = server -> {
         for (Connector c : server.getConnectors()) {

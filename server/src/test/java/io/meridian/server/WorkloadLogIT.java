@@ -1,5 +1,8 @@
 package io.meridian.server;
 
+import com.google.common.collect.ImmutableList;
+
+import io.meridian.adapter.CatalogSpec;
 import io.meridian.server.config.MeridianConfig;
 import io.meridian.server.demo.DemoEnvironment;
 import io.meridian.server.testing.DemoServerFixture;
@@ -17,6 +20,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -156,9 +160,64 @@ class WorkloadLogIT {
     }
   }
 
+  /**
+   * Observed-cardinality feedback: a filter on two perfectly correlated columns asks for a
+   * combination that never occurs ({@code a = 1 AND b = 2} where {@code a = b} always); the
+   * estimate takes the columns as independent and expects thousands of rows, so the join with
+   * a DuckDB table goes to the DuckDB engine and pays its fixed cost. Once the statement has
+   * run, the observed count (none) keeps the join in the JVM, and a restarted server plans it
+   * so from the log at once.
+   */
+  @Test void observedRowCountsCorrectLaterPlansAndSurviveARestart() throws Exception {
+    Properties postgres = new Properties();
+    postgres.setProperty("user", "postgres");
+    try (Connection pg = DriverManager.getConnection(demo.postgresUrl("postgres"), postgres);
+         Statement s = pg.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS wl");
+      s.execute("CREATE DATABASE wl");
+    }
+    try (Connection pg = DriverManager.getConnection(demo.postgresUrl("wl"), postgres);
+         Statement s = pg.createStatement()) {
+      s.execute("CREATE TABLE pairs AS SELECT g % 5 AS a, g % 5 AS b, g AS k"
+          + " FROM generate_series(1, 100000) g");
+      s.execute("ANALYZE pairs");
+    }
+    ImmutableList<CatalogSpec> catalogs = ImmutableList.<CatalogSpec>builder()
+        .addAll(demo.catalogs())
+        .add(new CatalogSpec("wl", "postgres",
+            Map.of("url", demo.postgresUrl("wl"), "user", "postgres", "password", "")))
+        .build();
+    MeridianConfig config = new MeridianConfig("127.0.0.1", 0, "PROTOBUF", dataDir, catalogs);
+    String sql = "SELECT count(*) AS n FROM wl.public.pairs p JOIN analytics.tpch.supplier s"
+        + " ON s.s_suppkey = p.k WHERE p.a = 1 AND p.b = 2";
+    try (MeridianServer server = MeridianServer.start(config);
+         Connection c = DriverManager.getConnection(server.jdbcUrl())) {
+      assertThat(explain(c, sql)).contains("EngineExecution");
+      assertThat(rows(c, sql)).containsExactly(Map.of("n", 0L));
+      assertThat(explain(c, sql)).doesNotContain("EngineExecution");
+      assertThat(rows(c, sql)).containsExactly(Map.of("n", 0L));
+      server.workloadLog().flush();
+    }
+    try (MeridianServer server = MeridianServer.start(config);
+         Connection c = DriverManager.getConnection(server.jdbcUrl())) {
+      assertThat(explain(c, sql)).doesNotContain("EngineExecution");
+    }
+  }
+
+  private static String explain(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + sql)) {
+      StringBuilder plan = new StringBuilder();
+      while (rs.next()) {
+        plan.append(rs.getString(1)).append('\n');
+      }
+      return plan.toString();
+    }
+  }
+
   @Test void aConfiguredCatalogCannotTakeTheLogsName() {
     MeridianConfig config = new MeridianConfig("127.0.0.1", 0, "PROTOBUF", dataDir,
-        com.google.common.collect.ImmutableList.of(new io.meridian.adapter.CatalogSpec(
+        ImmutableList.of(new CatalogSpec(
             "Meridian", "duckdb", Map.of("path", dataDir.resolve("x.duckdb").toString()))));
     assertThatThrownBy(() -> MeridianServer.start(config))
         .hasMessageContaining("Meridian").hasMessageContaining("reserved");

@@ -5,6 +5,7 @@ import io.meridian.adapter.jdbc.StatisticsJdbcTable;
 
 import com.google.common.collect.ImmutableList;
 
+import org.apache.calcite.rel.core.Filter;
 import org.apache.calcite.rel.core.Join;
 import org.apache.calcite.rel.core.JoinInfo;
 import org.apache.calcite.rel.core.JoinRelType;
@@ -100,8 +101,16 @@ public final class MeridianMetadata {
     }
   }
 
-  /** Inner equi-join sizes from the distinct counts of the join keys. */
+  /**
+   * Inner equi-join sizes from the distinct counts of the join keys; filtered scans whose rows
+   * a statement has observed, from the observation ({@link ObservedCardinalities}).
+   */
   public static final class RowCount extends RelMdRowCount {
+    @Override public @Nullable Double getRowCount(Filter filter, RelMetadataQuery mq) {
+      Double observed = ObservedCardinalities.of(filter);
+      return observed != null ? observed : super.getRowCount(filter, mq);
+    }
+
     @Override public @Nullable Double getRowCount(Join join, RelMetadataQuery mq) {
       if (join.getJoinType() != JoinRelType.INNER) {
         return super.getRowCount(join, mq);

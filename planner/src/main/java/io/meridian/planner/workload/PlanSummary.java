@@ -2,17 +2,21 @@ package io.meridian.planner.workload;
 
 import io.meridian.adapter.jdbc.BackendConvention;
 import io.meridian.adapter.jdbc.CatalogDataSource;
+import io.meridian.planner.metadata.ObservedCardinalities;
 import io.meridian.planner.rel.BackendToEnumerableConverter;
 import io.meridian.planner.rel.EngineExecution;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 
-import org.apache.calcite.plan.RelOptUtil;
+import org.apache.calcite.adapter.enumerable.EnumerableLimit;
 import org.apache.calcite.plan.Convention;
+import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.Sort;
 import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rel.metadata.RelMetadataQuery;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -30,16 +34,18 @@ import java.util.TreeSet;
  * here; the server takes the summary of what a request prepared with {@link #takeLast}.
  */
 public record PlanSummary(String placement, List<String> catalogs, List<String> tables,
-    List<Fragment> fragments, String plan) {
+    List<Fragment> fragments, boolean limited, String plan) {
 
   /**
    * One fragment: {@code engine} is the catalog whose backend runs it, or {@code duckdb} for
    * Meridian's embedded engine; {@code role} says how its rows move: {@code jdbc} (read into the
    * JVM), {@code engine} (the engine's result, read into the JVM) or {@code arrow} (shipped from
    * the backend into the engine as Arrow, not counted). {@code id} matches
-   * {@link FragmentCounters#rows}.
+   * {@link FragmentCounters#rows}. {@code feedbackKey} names a filtered scan whose observed
+   * rows later estimates use ({@link ObservedCardinalities}), or is null.
    */
-  public record Fragment(int id, String engine, String role, double estimatedRows) {
+  public record Fragment(int id, String engine, String role, double estimatedRows,
+      @Nullable String feedbackKey) {
   }
 
   private static final ThreadLocal<PlanSummary> CAPTURED = new ThreadLocal<>();
@@ -55,7 +61,16 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
     List<Fragment> fragments = new ArrayList<>();
     collect(root, mq, catalogs, tables, fragments, false);
     return new PlanSummary(placement, List.copyOf(catalogs), List.copyOf(tables),
-        List.copyOf(fragments), RelOptUtil.toString(root));
+        List.copyOf(fragments), limits(root), RelOptUtil.toString(root));
+  }
+
+  /** Whether an operator may stop reading its input early (then counts are partial). */
+  private static boolean limits(RelNode node) {
+    if (node instanceof Sort && (((Sort) node).fetch != null || ((Sort) node).offset != null)
+        || node instanceof EnumerableLimit) {
+      return true;
+    }
+    return node.getInputs().stream().anyMatch(PlanSummary::limits);
   }
 
   private static void collect(RelNode node, RelMetadataQuery mq, Set<String> catalogs,
@@ -70,10 +85,11 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
     if (node instanceof BackendToEnumerableConverter) {
       String engine = catalogOf(node.getInput(0).getConvention());
       fragments.add(new Fragment(node.getId(), engine == null ? "?" : engine,
-          engineInput ? "arrow" : "jdbc", mq.getRowCount(node)));
+          engineInput ? "arrow" : "jdbc", mq.getRowCount(node),
+          ObservedCardinalities.key(node.getInput(0))));
     } else if (node instanceof EngineExecution) {
       fragments.add(new Fragment(node.getId(), ((EngineExecution) node).engine()
-          .toLowerCase(Locale.ROOT), "engine", mq.getRowCount(node)));
+          .toLowerCase(Locale.ROOT), "engine", mq.getRowCount(node), null));
     }
     for (int i = 0; i < node.getInputs().size(); i++) {
       collect(node.getInput(i), mq, catalogs, tables, fragments,

@@ -20,8 +20,15 @@ import java.util.Map;
  * @param sqlState the SQL state of a failure, else null
  * @param error the failure's message, else null
  * @param fragmentRows rows each fragment actually produced, by fragment id
+ * @param complete whether every row was read (then the fragments' counts are whole, unless an
+ *     operator of the plan stops early)
  */
 public record StatementRecord(Instant startedAt, String user, String connectionId, String sql,
     PlanSummary plan, double firstFrameMs, double totalMs, long rows, String status,
-    String sqlState, String error, Map<Integer, Long> fragmentRows) {
+    String sqlState, String error, Map<Integer, Long> fragmentRows, boolean complete) {
+
+  /** Whether the fragments' counts may correct later estimates. */
+  public boolean countsAreWhole() {
+    return complete && status.equals("ok") && plan != null && !plan.limited();
+  }
 }

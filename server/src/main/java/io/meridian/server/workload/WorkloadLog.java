@@ -8,6 +8,7 @@ import io.meridian.adapter.duckdb.DuckDbSqlDialect;
 import io.meridian.adapter.jdbc.BackendDdl;
 import io.meridian.adapter.jdbc.CatalogDataSource;
 import io.meridian.adapter.jdbc.JdbcBackend;
+import io.meridian.planner.metadata.ObservedCardinalities;
 import io.meridian.planner.workload.PlanSummary;
 
 import org.slf4j.Logger;
@@ -72,11 +73,12 @@ public final class WorkloadLog implements AutoCloseable {
           + " placement VARCHAR, fragment_count INTEGER, plan VARCHAR, first_frame_ms DOUBLE,"
           + " total_ms DOUBLE, rows_sent BIGINT, status VARCHAR, sql_state VARCHAR,"
           + " error VARCHAR)",
-      // Columns added since the first version of the log, for logs written before them.
-      "ALTER TABLE log.queries ADD COLUMN IF NOT EXISTS tables VARCHAR",
       "CREATE TABLE IF NOT EXISTS log.fragments (query_id VARCHAR, started_at TIMESTAMP,"
           + " fingerprint VARCHAR, fragment INTEGER, engine VARCHAR, role VARCHAR,"
-          + " estimated_rows DOUBLE, actual_rows BIGINT, q_error DOUBLE)",
+          + " estimated_rows DOUBLE, actual_rows BIGINT, q_error DOUBLE, feedback_key VARCHAR)",
+      // Columns added since the first version of the log, for logs written before them.
+      "ALTER TABLE log.queries ADD COLUMN IF NOT EXISTS tables VARCHAR",
+      "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS feedback_key VARCHAR",
       // "system" alone is also DuckDB's system catalog: qualify it with the database's name.
       "CREATE SCHEMA IF NOT EXISTS workload.\"system\"",
       "CREATE OR REPLACE VIEW workload.\"system\".queries AS SELECT * FROM log.queries",
@@ -136,6 +138,26 @@ public final class WorkloadLog implements AutoCloseable {
     log.writer.start();
     LOG.info("Workload log: {} (meridian.system.queries, meridian.system.fragments)", file);
     return log;
+  }
+
+  /** Gives the planner the latest observed row count of each filtered scan in the log. */
+  public void loadObservationsInto(ObservedCardinalities store) {
+    Map<String, Long> observed = new java.util.HashMap<>();
+    try (Connection c = database.getConnection(); Statement s = c.createStatement();
+         java.sql.ResultSet rs = s.executeQuery("SELECT feedback_key,"
+             + " arg_max(actual_rows, started_at) FROM log.fragments"
+             + " WHERE feedback_key IS NOT NULL GROUP BY feedback_key")) {
+      while (rs.next()) {
+        observed.put(rs.getString(1), rs.getLong(2));
+      }
+    } catch (SQLException e) {
+      LOG.warn("Workload log: observed row counts not loaded: {}", e.getMessage());
+    }
+    store.load(observed);
+    if (!observed.isEmpty()) {
+      LOG.info("Workload log: {} observed row counts correct the planner's estimates",
+          observed.size());
+    }
   }
 
   /** Records a statement; never blocks (a full queue drops it, see {@link #dropped}). */
@@ -212,7 +234,9 @@ public final class WorkloadLog implements AutoCloseable {
           + " total_ms, rows_sent, status, sql_state, error)"
           + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
           PreparedStatement f = c.prepareStatement(
-              "INSERT INTO log.fragments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+              "INSERT INTO log.fragments (query_id, started_at, fingerprint, fragment, engine,"
+                  + " role, estimated_rows, actual_rows, q_error, feedback_key)"
+                  + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         for (StatementRecord r : batch) {
           String id = UUID.randomUUID().toString();
           LocalDateTime started = LocalDateTime.ofInstant(r.startedAt(), ZoneOffset.UTC);
@@ -262,6 +286,8 @@ public final class WorkloadLog implements AutoCloseable {
               f.setLong(8, actual);
               f.setDouble(9, qError(fragment.estimatedRows(), actual));
             }
+            // Only whole counts correct later estimates (and are loaded again at start).
+            f.setString(10, actual != null && r.countsAreWhole() ? fragment.feedbackKey() : null);
             f.addBatch();
           }
         }
