@@ -29,12 +29,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -63,16 +61,12 @@ public class ArrowTransferBenchmark {
   private BufferAllocator allocator;
 
   @Setup(Level.Trial) public void setUp() throws Exception {
-    Path dataDir = Path.of(System.getProperty("meridian.bench.data", "data")).toAbsolutePath();
-    demo = DemoEnvironment.start(dataDir, Double.parseDouble(
-        System.getProperty("meridian.bench.scale", "0.1")));
+    demo = DemoState.startDemo(0.1);
     Path parquet = demo.lakeDirectory().resolve("tpch").resolve("lineitem.parquet");
     lake = new DuckDbDataSource(":memory:", false, List.of("CREATE VIEW lineitem AS SELECT *"
         + " FROM read_parquet('" + parquet.toString().replace("'", "''") + "')"));
     engine = new DuckDbDataSource(":memory:", false, List.of());
-    Properties p = new Properties();
-    p.setProperty("user", "postgres");
-    postgres = DriverManager.getConnection(demo.postgresUrl(), p);
+    postgres = DemoState.postgres(demo);
     postgres.setAutoCommit(false); // a fetch size streams only inside a transaction
     allocator = new RootAllocator();
   }

@@ -23,8 +23,26 @@ final class DemoState implements AutoCloseable {
   final Connection meridianJvm;
   final Connection colocated;
 
+  /** Where benchmarks keep their data: {@code meridian.bench.data} (default {@code data}). */
+  static Path dataDir() {
+    return Path.of(System.getProperty("meridian.bench.data", "data")).toAbsolutePath();
+  }
+
+  /** Starts the demo at the scale {@code meridian.bench.scale} (default {@code scale}). */
+  static DemoEnvironment startDemo(double scale) throws Exception {
+    return DemoEnvironment.start(dataDir(), Double.parseDouble(
+        System.getProperty("meridian.bench.scale", Double.toString(scale))));
+  }
+
+  /** Opens a connection to the demo's PostgreSQL database through its own driver. */
+  static Connection postgres(DemoEnvironment demo) throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", "postgres");
+    return DriverManager.getConnection(demo.postgresUrl(), p);
+  }
+
   DemoState(double scale) throws Exception {
-    Path dataDir = Path.of(System.getProperty("meridian.bench.data", "data")).toAbsolutePath();
+    Path dataDir = dataDir();
     demo = DemoEnvironment.start(dataDir, scale);
     MeridianConfig config = demo.config("127.0.0.1", 0, dataDir);
     server = MeridianServer.start(config);

@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Planning latency (warm): {@code EXPLAIN PLAN FOR} each federated TPC-H-derived query on an
  * in-process engine connection, so that only parsing, validation and planning are timed.
+ * Cold (the first plan in a fresh JVM, what the first user of a new server waits): run it with
+ * JMH's {@code -bm ss -wi 0 -i 1 -f 5}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -17,13 +17,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -55,16 +53,12 @@ public class PointLookupBenchmark {
   private long customers;
 
   @Setup(Level.Trial) public void setUp() throws Exception {
-    Path dataDir = Path.of(System.getProperty("meridian.bench.data", "data")).toAbsolutePath();
-    demo = DemoEnvironment.start(dataDir, Double.parseDouble(
-        System.getProperty("meridian.bench.scale", "0.1")));
-    server = MeridianServer.start(demo.config("127.0.0.1", 0, dataDir)
+    demo = DemoState.startDemo(0.1);
+    server = MeridianServer.start(demo.config("127.0.0.1", 0, DemoState.dataDir())
         .withWorkloadLog(workloadLog));
     meridian = DriverManager.getConnection(server.jdbcUrl());
     viaMeridian = meridian.prepareStatement(SQL);
-    Properties p = new Properties();
-    p.setProperty("user", "postgres");
-    postgres = DriverManager.getConnection(demo.postgresUrl(), p);
+    postgres = DemoState.postgres(demo);
     direct = postgres.prepareStatement(SQL.replace("shop.public.", "public."));
     customers = Math.round(150_000 * demo.scale());
   }

@@ -25,7 +25,6 @@ import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.validate.SqlValidator;
 import io.meridian.planner.rel.BackendStatement;
 import io.meridian.planner.rel.BackendToEnumerableConverter;
-import io.meridian.planner.metadata.ObservedCardinalities;
 import io.meridian.planner.workload.PlanSummary;
 import org.apache.calcite.tools.Program;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -48,7 +47,7 @@ public class MeridianPrepare extends CalcitePrepareImpl {
       long maxRowCount) {
     SessionContext session = new SessionContext(context);
     CatalogSnapshots.refresh(session.getRootSchema());
-    try (ObservedCardinalities.Scope observed =
+    try (ThreadScoped.Scope observed =
              SessionSettings.of(session.getRootSchema()).observed().enter()) {
       return prepareInSession(session, query, elementType, maxRowCount);
     }

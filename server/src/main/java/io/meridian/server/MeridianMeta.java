@@ -2,6 +2,7 @@ package io.meridian.server;
 
 import io.meridian.adapter.jdbc.BackendTransaction;
 import io.meridian.planner.MeridianDriver;
+import io.meridian.planner.ThreadScoped;
 import io.meridian.planner.workload.FragmentCounters;
 import io.meridian.planner.workload.PlanSummary;
 import io.meridian.server.workload.StatementRecord;
@@ -309,7 +310,7 @@ final class MeridianMeta extends JdbcMeta {
       }
       PlanSummary.takeLast();
     }
-    try (FragmentCounters.Scope scope = trace == null ? null : trace.counters.enter()) {
+    try (ThreadScoped.Scope scope = trace == null ? null : trace.counters.enter()) {
       ExecuteResult result = call.run();
       long rows = 0;
       boolean done = true;
@@ -411,7 +412,7 @@ final class MeridianMeta extends JdbcMeta {
         : Math.max(fetchMaxRowCount, MIN_FETCH_ROWS);
     Trace trace = running.get(h.id);
     Frame frame;
-    try (FragmentCounters.Scope scope = trace == null ? null : trace.counters.enter()) {
+    try (ThreadScoped.Scope scope = trace == null ? null : trace.counters.enter()) {
       frame = this.<Frame, NoSuchStatementException, MissingResultsException>inTransaction(h,
           () -> super.fetch(h, offset, rows));
     } catch (AvaticaRuntimeException e) {

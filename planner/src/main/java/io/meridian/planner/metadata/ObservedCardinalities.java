@@ -1,5 +1,7 @@
 package io.meridian.planner.metadata;
 
+import io.meridian.planner.ThreadScoped;
+
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 
@@ -25,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * observation and loads the latest ones when the server starts.
  */
 public final class ObservedCardinalities {
-  private static final ThreadLocal<ObservedCardinalities> CURRENT = new ThreadLocal<>();
+  private static final ThreadScoped<ObservedCardinalities> CURRENT = new ThreadScoped<>();
   /** An observation this far from the previous estimate (either way) makes plans again. */
   static final double SIGNIFICANT_Q_ERROR = 2;
 
@@ -35,22 +37,8 @@ public final class ObservedCardinalities {
   private final AtomicLong generation = new AtomicLong();
 
   /** Makes these observations the ones estimates use on this thread, until the scope closes. */
-  public Scope enter() {
-    ObservedCardinalities previous = CURRENT.get();
-    CURRENT.set(this);
-    return () -> {
-      if (previous == null) {
-        CURRENT.remove();
-      } else {
-        CURRENT.set(previous);
-      }
-    };
-  }
-
-  /** A scope of {@link #enter}. */
-  @FunctionalInterface
-  public interface Scope extends AutoCloseable {
-    @Override void close();
+  public ThreadScoped.Scope enter() {
+    return CURRENT.enter(this);
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.meridian.planner.workload;
 
+import io.meridian.planner.ThreadScoped;
+
 import org.apache.calcite.linq4j.AbstractEnumerable;
 import org.apache.calcite.linq4j.Enumerable;
 import org.apache.calcite.linq4j.Enumerator;
@@ -15,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * counters current (in-process use) the wrapper costs nothing per row.
  */
 public final class FragmentCounters {
-  private static final ThreadLocal<FragmentCounters> CURRENT = new ThreadLocal<>();
+  private static final ThreadScoped<FragmentCounters> CURRENT = new ThreadScoped<>();
 
   /** One fragment's count; written by the one thread that reads the fragment's rows. */
   private static final class Slot {
@@ -25,28 +27,14 @@ public final class FragmentCounters {
   private final Map<Integer, Slot> slots = new ConcurrentHashMap<>();
 
   /** Makes these counters current on this thread until the returned scope is closed. */
-  public Scope enter() {
-    FragmentCounters previous = CURRENT.get();
-    CURRENT.set(this);
-    return () -> {
-      if (previous == null) {
-        CURRENT.remove();
-      } else {
-        CURRENT.set(previous);
-      }
-    };
+  public ThreadScoped.Scope enter() {
+    return CURRENT.enter(this);
   }
 
   /** Returns the rows fragment {@code id} produced, or -1 if it never ran. */
   public long rows(int id) {
     Slot slot = slots.get(id);
     return slot == null ? -1 : slot.rows;
-  }
-
-  /** A scope of {@link #enter}; closing it restores what was current before. */
-  @FunctionalInterface
-  public interface Scope extends AutoCloseable {
-    @Override void close();
   }
 
   /** Returns the rows of fragment {@code id}, counted into the counters current when opened. */

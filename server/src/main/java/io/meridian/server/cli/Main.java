@@ -204,15 +204,8 @@ public final class Main {
         out.println("(" + s.getUpdateCount() + " rows affected)");
       }
       return 0;
-    } catch (SQLException e) {
-      err.println("Error: " + ErrorMessages.clientMessage(e));
-      return 1;
-    } catch (RuntimeException e) {
-      // The Avatica driver reports an unreachable server as an unchecked exception.
-      err.println("Error: cannot reach the Meridian server ("
-          + Throwables.getRootCause(e).getMessage()
-          + "); is './meridian serve' running? URL: " + url);
-      return 1;
+    } catch (SQLException | RuntimeException e) {
+      return clientFailure(e, url, err);
     }
   }
 
@@ -239,15 +232,24 @@ public final class Main {
       }
       recommendations.forEach(r -> out.println("- " + r));
       return 0;
-    } catch (SQLException e) {
-      err.println("Error: " + ErrorMessages.clientMessage(e));
-      return 1;
-    } catch (RuntimeException e) {
+    } catch (SQLException | RuntimeException e) {
+      return clientFailure(e, url, err);
+    }
+  }
+
+  /**
+   * Prints a client command's failure: the server's error, or that the server cannot be
+   * reached (the Avatica driver reports that as an unchecked exception). Returns exit code 1.
+   */
+  private static int clientFailure(Exception e, String url, PrintStream err) {
+    if (e instanceof SQLException) {
+      err.println("Error: " + ErrorMessages.clientMessage((SQLException) e));
+    } else {
       err.println("Error: cannot reach the Meridian server ("
           + Throwables.getRootCause(e).getMessage()
           + "); is './meridian serve' running? URL: " + url);
-      return 1;
     }
+    return 1;
   }
 
   private static int sql(Arguments a, PrintStream out, String usage) {

@@ -99,7 +99,8 @@ class IcebergIT {
             new CatalogSpec("ice", "iceberg", Map.of("warehouse", dir.toString())),
             new CatalogSpec("icejdbc", "iceberg", Map.of("catalog-type", "jdbc",
                 "catalog-name", "meridian_it", "uri", catalogUrl, "user", "postgres",
-                "password", "", "warehouse", dir.toString()))));
+                "password", "", "warehouse", dir.toString()))))
+        .withWorkloadLog(false); // observed row counts would change the plans asserted here
     server = MeridianServer.start(config);
   }
 
