@@ -11,6 +11,8 @@ import io.meridian.adapter.jdbc.JdbcBackend;
 import io.meridian.planner.metadata.ObservedCardinalities;
 import io.meridian.planner.workload.PlanSummary;
 
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +23,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -44,7 +45,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * served as the catalog {@code meridian}: {@code meridian.system.queries} (one row per
  * statement) and {@code meridian.system.fragments} (one row per fragment). Recording never
  * waits: {@link #record} puts the statement on a bounded queue that one background thread
- * writes in batches (a full queue drops the record and counts it); fingerprints are computed
+ * writes in batches, at most one transaction per half second (a full queue drops the record
+ * and counts it); fingerprints are computed
  * there too. Bounded by age ({@link #RETENTION}) and count ({@link #MAX_STATEMENTS}), applied at
  * start and then hourly.
  */
@@ -60,7 +62,8 @@ public final class WorkloadLog implements AutoCloseable {
   /** The DuckDB database's name (its file's), which qualifies its schemas. */
   private static final String DATABASE = "workload";
   private static final int QUEUE_CAPACITY = 10_000;
-  private static final int BATCH = 1_000;
+  private static final int BATCH = 5_000;
+  private static final Duration WRITE_INTERVAL = Duration.ofMillis(500);
   private static final int MAX_TEXT = 100_000;
   private static final Duration PRUNE_EVERY = Duration.ofHours(1);
 
@@ -106,9 +109,20 @@ public final class WorkloadLog implements AutoCloseable {
 
   private final Path file;
   private final DuckDbDataSource database;
+  /**
+   * Normalized text, fingerprint and kind of recent statement texts (the writer's only: a
+   * workload repeats its texts, and normalizing is the costliest part of recording).
+   */
+  private final Map<String, String[]> shapes = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+    @Override protected boolean removeEldestEntry(Map.Entry<String, String[]> eldest) {
+      return size() > 1_000;
+    }
+  };
   private final BlockingQueue<StatementRecord> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong written = new AtomicLong();
+  /** Statements recorded and not yet written (or given up on). */
+  private final AtomicLong pending = new AtomicLong();
   private final Thread writer;
   private volatile boolean closing;
   private long lastPrune;
@@ -162,7 +176,9 @@ public final class WorkloadLog implements AutoCloseable {
 
   /** Records a statement; never blocks (a full queue drops it, see {@link #dropped}). */
   public void record(StatementRecord statement) {
+    pending.incrementAndGet();
     if (closing || !queue.offer(statement)) {
+      pending.decrementAndGet();
       dropped.incrementAndGet();
     }
   }
@@ -180,11 +196,8 @@ public final class WorkloadLog implements AutoCloseable {
   /** Waits until every statement recorded so far is written (tests, shutdown). */
   public void flush() throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!queue.isEmpty() && System.nanoTime() < deadline) {
+    while (pending.get() > 0 && System.nanoTime() < deadline) {
       Thread.sleep(10);
-    }
-    synchronized (this) {
-      // The writer holds this lock while it writes a batch: taking it waits for the last one.
     }
   }
 
@@ -205,6 +218,11 @@ public final class WorkloadLog implements AutoCloseable {
         if (first == null) {
           continue;
         }
+        if (!closing) {
+          // Let a batch gather: one DuckDB transaction per interval, not one per statement,
+          // so that a busy OLTP workload pays for the log in bulk, on this thread.
+          Thread.sleep(WRITE_INTERVAL.toMillis());
+        }
         batch.add(first);
         queue.drainTo(batch, BATCH - 1);
         synchronized (this) {
@@ -220,83 +238,114 @@ public final class WorkloadLog implements AutoCloseable {
       } catch (SQLException | RuntimeException e) {
         LOG.warn("Workload log: {} statements not written: {}", batch.size(), e.getMessage());
       } finally {
+        pending.addAndGet(-batch.size());
         batch.clear();
       }
     }
   }
 
   private void write(List<StatementRecord> batch) throws SQLException {
-    try (Connection c = database.getConnection()) {
-      c.setAutoCommit(false);
-      try (PreparedStatement q = c.prepareStatement("INSERT INTO log.queries (query_id,"
-          + " started_at, user_name, connection_id, statement_kind, sql_text, normalized_sql,"
-          + " fingerprint, catalogs, tables, placement, fragment_count, plan, first_frame_ms,"
-          + " total_ms, rows_sent, status, sql_state, error)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-          PreparedStatement f = c.prepareStatement(
-              "INSERT INTO log.fragments (query_id, started_at, fingerprint, fragment, engine,"
-                  + " role, estimated_rows, actual_rows, q_error, feedback_key)"
-                  + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-        for (StatementRecord r : batch) {
-          String id = UUID.randomUUID().toString();
-          LocalDateTime started = LocalDateTime.ofInstant(r.startedAt(), ZoneOffset.UTC);
-          String normalized = Fingerprints.normalize(r.sql());
-          String fingerprint = Fingerprints.of(normalized);
-          PlanSummary plan = r.plan();
-          q.setString(1, id);
-          q.setObject(2, started);
-          q.setString(3, r.user());
-          q.setString(4, r.connectionId());
-          q.setString(5, Fingerprints.kind(normalized));
-          q.setString(6, truncate(r.sql()));
-          q.setString(7, truncate(normalized));
-          q.setString(8, fingerprint);
-          q.setString(9, plan == null ? null : String.join(",", plan.catalogs()));
-          q.setString(10, plan == null ? null : String.join(",", plan.tables()));
-          q.setString(11, plan == null ? null : plan.placement());
-          if (plan == null) {
-            q.setNull(12, Types.INTEGER);
-          } else {
-            q.setInt(12, plan.fragments().size());
-          }
-          q.setString(13, plan == null ? null : truncate(plan.plan()));
-          q.setDouble(14, r.firstFrameMs());
-          q.setDouble(15, r.totalMs());
-          q.setLong(16, r.rows());
-          q.setString(17, r.status());
-          q.setString(18, r.sqlState());
-          q.setString(19, r.error() == null ? null : truncate(r.error()));
-          q.addBatch();
-          if (plan == null) {
-            continue;
-          }
-          for (PlanSummary.Fragment fragment : plan.fragments()) {
-            Long actual = r.fragmentRows().get(fragment.id());
-            f.setString(1, id);
-            f.setObject(2, started);
-            f.setString(3, fingerprint);
-            f.setInt(4, fragment.id());
-            f.setString(5, fragment.engine());
-            f.setString(6, fragment.role());
-            f.setDouble(7, fragment.estimatedRows());
-            if (actual == null) {
-              f.setNull(8, Types.BIGINT);
-              f.setNull(9, Types.DOUBLE);
-            } else {
-              f.setLong(8, actual);
-              f.setDouble(9, qError(fragment.estimatedRows(), actual));
-            }
+    List<Map<String, Object>> queries = new ArrayList<>(batch.size());
+    List<Map<String, Object>> fragments = new ArrayList<>();
+    for (StatementRecord r : batch) {
+      String id = UUID.randomUUID().toString();
+      LocalDateTime started = LocalDateTime.ofInstant(r.startedAt(), ZoneOffset.UTC);
+      String[] shape = shapes.computeIfAbsent(r.sql(), sql -> {
+        String n = Fingerprints.normalize(sql);
+        return new String[] {n, Fingerprints.of(n), Fingerprints.kind(n)};
+      });
+      String normalized = shape[0];
+      String fingerprint = shape[1];
+      PlanSummary plan = r.plan();
+      Map<String, Object> q = new java.util.HashMap<>();
+      q.put("query_id", id);
+      q.put("started_at", started);
+      q.put("user_name", r.user());
+      q.put("connection_id", r.connectionId());
+      q.put("statement_kind", shape[2]);
+      q.put("sql_text", truncate(r.sql()));
+      q.put("normalized_sql", truncate(normalized));
+      q.put("fingerprint", fingerprint);
+      q.put("first_frame_ms", r.firstFrameMs());
+      q.put("total_ms", r.totalMs());
+      q.put("rows_sent", r.rows());
+      q.put("status", r.status());
+      q.put("sql_state", r.sqlState());
+      q.put("error", r.error() == null ? null : truncate(r.error()));
+      if (plan != null) {
+        q.put("catalogs", String.join(",", plan.catalogs()));
+        q.put("tables", String.join(",", plan.tables()));
+        q.put("placement", plan.placement());
+        q.put("fragment_count", plan.fragments().size());
+        q.put("plan", truncate(plan.plan()));
+        for (PlanSummary.Fragment fragment : plan.fragments()) {
+          Long actual = r.fragmentRows().get(fragment.id());
+          Map<String, Object> f = new java.util.HashMap<>();
+          f.put("query_id", id);
+          f.put("started_at", started);
+          f.put("fingerprint", fingerprint);
+          f.put("fragment", fragment.id());
+          f.put("engine", fragment.engine());
+          f.put("role", fragment.role());
+          f.put("estimated_rows", fragment.estimatedRows());
+          if (actual != null) {
+            f.put("actual_rows", actual);
+            f.put("q_error", qError(fragment.estimatedRows(), actual));
             // Only whole counts correct later estimates (and are loaded again at start).
-            f.setString(10, actual != null && r.countsAreWhole() ? fragment.feedbackKey() : null);
-            f.addBatch();
+            f.put("feedback_key", r.countsAreWhole() ? fragment.feedbackKey() : null);
+          }
+          fragments.add(f);
+        }
+      }
+      queries.add(q);
+    }
+    try (DuckDBConnection c = (DuckDBConnection) database.getConnection()) {
+      append(c, "queries", queries);
+      append(c, "fragments", fragments);
+    }
+  }
+
+  /**
+   * Appends rows to a table of the log with DuckDB's appender (one bulk write, not a statement
+   * per row), each value in the column the table has under its name, whatever their order.
+   */
+  private static void append(DuckDBConnection c, String table, List<Map<String, Object>> rows)
+      throws SQLException {
+    if (rows.isEmpty()) {
+      return;
+    }
+    List<String> columns = new ArrayList<>();
+    try (PreparedStatement p = c.prepareStatement("SELECT column_name FROM duckdb_columns()"
+        + " WHERE database_name = ? AND schema_name = 'log' AND table_name = ?"
+        + " ORDER BY column_index")) {
+      p.setString(1, DATABASE);
+      p.setString(2, table);
+      try (java.sql.ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          columns.add(rs.getString(1));
+        }
+      }
+    }
+    try (DuckDBAppender appender = c.createAppender("log", table)) {
+      for (Map<String, Object> row : rows) {
+        appender.beginRow();
+        for (String column : columns) {
+          Object v = row.get(column);
+          if (v == null) {
+            appender.appendNull();
+          } else if (v instanceof String) {
+            appender.append((String) v);
+          } else if (v instanceof LocalDateTime) {
+            appender.append((LocalDateTime) v);
+          } else if (v instanceof Integer) {
+            appender.append((int) (Integer) v);
+          } else if (v instanceof Long) {
+            appender.append((long) (Long) v);
+          } else {
+            appender.append(((Number) v).doubleValue());
           }
         }
-        q.executeBatch();
-        f.executeBatch();
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
+        appender.endRow();
       }
     }
   }
