@@ -89,7 +89,8 @@ class BenchmarkBodiesTest {
       assertThat(Files.size(out.resolve(file))).as(file).isGreaterThan(100);
     }
     assertThat(Files.readString(out.resolve("summary.md")))
-        .contains("| q03 |", "| q06 |", "calcite", "geomean ratio to meridian");
+        .contains("| q03 |", "| q06 |", "calcite", "geomean ratio to meridian",
+            "Placement regret", "over 2 queries");
   }
 
   @Test void tpchHarnessRejectsUnknownSystemsAndQueries() {

@@ -108,7 +108,49 @@ record HarnessResults(String startedAt, Map<String, String> machine, double scal
           s.queries().size(),
           reference == null ? "-" : String.format(Locale.ROOT, "%.2f", geomeanRatio(s, reference))));
     }
+    md.append(placementRegret());
     return md.toString();
+  }
+
+  /**
+   * Placement regret: per query, Meridian's time with the placement it chose over the best of
+   * its times (chosen and each forced placement that ran), as a geometric mean and the worst;
+   * empty unless Meridian and a forced placement both ran.
+   */
+  String placementRegret() {
+    Optional<SystemRun> chosen = systems.stream().filter(s -> s.name().equals("meridian"))
+        .findFirst();
+    List<SystemRun> forced = systems.stream()
+        .filter(s -> s.name().startsWith("meridian-")).toList();
+    if (chosen.isEmpty() || forced.isEmpty()) {
+      return "";
+    }
+    double logSum = 0;
+    int n = 0;
+    double worst = 0;
+    int worstQuery = 0;
+    for (QueryRun q : chosen.get().queries()) {
+      if (!q.ok()) {
+        continue;
+      }
+      double best = q.medianMs();
+      for (SystemRun f : forced) {
+        Optional<QueryRun> other = f.query(q.query()).filter(QueryRun::ok);
+        if (other.isPresent()) {
+          best = Math.min(best, other.get().medianMs());
+        }
+      }
+      double regret = q.medianMs() / best;
+      logSum += Math.log(regret);
+      n++;
+      if (regret > worst) {
+        worst = regret;
+        worstQuery = q.query();
+      }
+    }
+    return n == 0 ? "" : String.format(Locale.ROOT, "%nPlacement regret (the chosen placement's"
+        + " time over the best of it and the forced ones, per query): geometric mean %.2f,"
+        + " worst %.2f (q%02d), over %d queries.%n", Math.exp(logSum / n), worst, worstQuery, n);
   }
 
   /** The system the others are compared with: Meridian with its chosen plans, if it ran. */
