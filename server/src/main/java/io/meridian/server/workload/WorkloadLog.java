@@ -120,16 +120,18 @@ public final class WorkloadLog implements AutoCloseable {
   };
   private final BlockingQueue<StatementRecord> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final AtomicLong dropped = new AtomicLong();
-  private final AtomicLong written = new AtomicLong();
   /** Statements recorded and not yet written (or given up on). */
   private final AtomicLong pending = new AtomicLong();
+  /** The columns of {@code log.queries} and {@code log.fragments}, in the tables' order. */
+  private final Map<String, List<String>> columns;
   private final Thread writer;
   private volatile boolean closing;
   private long lastPrune;
 
-  private WorkloadLog(Path file, DuckDbDataSource database) {
+  private WorkloadLog(Path file, DuckDbDataSource database, Map<String, List<String>> columns) {
     this.file = file;
     this.database = database;
+    this.columns = columns;
     this.writer = new Thread(this::writeLoop, "meridian-workload-log");
     writer.setDaemon(true);
   }
@@ -139,17 +141,25 @@ public final class WorkloadLog implements AutoCloseable {
     Path dir = Files.createDirectories(dataDir.resolve("workload"));
     Path file = dir.resolve(DATABASE + ".duckdb");
     DuckDbDataSource database = new DuckDbDataSource(file.toString(), false, List.of());
+    Map<String, List<String>> columns = new java.util.HashMap<>();
     try (Connection c = database.getConnection(); Statement s = c.createStatement()) {
       for (String ddl : SCHEMA) {
         s.execute(ddl);
+      }
+      // A log written by an earlier version may have its columns in another order.
+      try (java.sql.ResultSet rs = s.executeQuery("SELECT table_name, column_name"
+          + " FROM duckdb_columns() WHERE database_name = '" + DATABASE + "'"
+          + " AND schema_name = 'log' ORDER BY table_name, column_index")) {
+        while (rs.next()) {
+          columns.computeIfAbsent(rs.getString(1), t -> new ArrayList<>()).add(rs.getString(2));
+        }
       }
     } catch (SQLException e) {
       database.close();
       throw e;
     }
-    WorkloadLog log = new WorkloadLog(file, database);
-    log.prune();
-    log.writer.start();
+    WorkloadLog log = new WorkloadLog(file, database, Map.copyOf(columns));
+    log.writer.start(); // applies retention first, off the server's start
     LOG.info("Workload log: {} (meridian.system.queries, meridian.system.fragments)", file);
     return log;
   }
@@ -157,12 +167,16 @@ public final class WorkloadLog implements AutoCloseable {
   /** Gives the planner the latest observed row count of each filtered scan in the log. */
   public void loadObservationsInto(ObservedCardinalities store) {
     Map<String, Long> observed = new java.util.HashMap<>();
-    try (Connection c = database.getConnection(); Statement s = c.createStatement();
-         java.sql.ResultSet rs = s.executeQuery("SELECT feedback_key,"
+    try (Connection c = database.getConnection();
+         PreparedStatement p = c.prepareStatement("SELECT feedback_key,"
              + " arg_max(actual_rows, started_at) FROM log.fragments"
-             + " WHERE feedback_key IS NOT NULL GROUP BY feedback_key")) {
-      while (rs.next()) {
-        observed.put(rs.getString(1), rs.getLong(2));
+             + " WHERE feedback_key IS NOT NULL AND started_at >= ? GROUP BY feedback_key")) {
+      // Within retention: the writer applies it only after the server has started.
+      p.setObject(1, retentionCutoff());
+      try (java.sql.ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          observed.put(rs.getString(1), rs.getLong(2));
+        }
       }
     } catch (SQLException e) {
       LOG.warn("Workload log: observed row counts not loaded: {}", e.getMessage());
@@ -188,11 +202,6 @@ public final class WorkloadLog implements AutoCloseable {
     return dropped.get();
   }
 
-  /** Returns how many statements have been written. */
-  public long written() {
-    return written.get();
-  }
-
   /** Waits until every statement recorded so far is written (tests, shutdown). */
   public void flush() throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -211,6 +220,7 @@ public final class WorkloadLog implements AutoCloseable {
   }
 
   private void writeLoop() {
+    prune();
     List<StatementRecord> batch = new ArrayList<>();
     while (!closing || !queue.isEmpty()) {
       try {
@@ -225,10 +235,7 @@ public final class WorkloadLog implements AutoCloseable {
         }
         batch.add(first);
         queue.drainTo(batch, BATCH - 1);
-        synchronized (this) {
-          write(batch);
-        }
-        written.addAndGet(batch.size());
+        write(batch);
         if (System.currentTimeMillis() - lastPrune > PRUNE_EVERY.toMillis()) {
           prune();
         }
@@ -300,31 +307,20 @@ public final class WorkloadLog implements AutoCloseable {
       queries.add(q);
     }
     try (DuckDBConnection c = (DuckDBConnection) database.getConnection()) {
-      append(c, "queries", queries);
-      append(c, "fragments", fragments);
+      append(c, "queries", columns.get("queries"), queries);
+      append(c, "fragments", columns.get("fragments"), fragments);
     }
   }
 
   /**
    * Appends rows to a table of the log with DuckDB's appender (one bulk write, not a statement
-   * per row), each value in the column the table has under its name, whatever their order.
+   * per row), each value in the column the table has under its name ({@code columns}, in the
+   * table's order).
    */
-  private static void append(DuckDBConnection c, String table, List<Map<String, Object>> rows)
-      throws SQLException {
+  private static void append(DuckDBConnection c, String table, List<String> columns,
+      List<Map<String, Object>> rows) throws SQLException {
     if (rows.isEmpty()) {
       return;
-    }
-    List<String> columns = new ArrayList<>();
-    try (PreparedStatement p = c.prepareStatement("SELECT column_name FROM duckdb_columns()"
-        + " WHERE database_name = ? AND schema_name = 'log' AND table_name = ?"
-        + " ORDER BY column_index")) {
-      p.setString(1, DATABASE);
-      p.setString(2, table);
-      try (java.sql.ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          columns.add(rs.getString(1));
-        }
-      }
     }
     try (DuckDBAppender appender = c.createAppender("log", table)) {
       for (Map<String, Object> row : rows) {
@@ -361,10 +357,15 @@ public final class WorkloadLog implements AutoCloseable {
     return text.length() <= MAX_TEXT ? text : text.substring(0, MAX_TEXT) + "...";
   }
 
-  /** Applies retention: by age, then by count. */
-  private synchronized void prune() {
+  /** Statements that started before this (UTC) are past retention. */
+  private static LocalDateTime retentionCutoff() {
+    return LocalDateTime.now(ZoneOffset.UTC).minus(RETENTION);
+  }
+
+  /** Applies retention: by age, then by count (on the writer's thread). */
+  private void prune() {
     lastPrune = System.currentTimeMillis();
-    LocalDateTime cutoff = LocalDateTime.now(ZoneOffset.UTC).minus(RETENTION);
+    LocalDateTime cutoff = retentionCutoff();
     try (Connection c = database.getConnection()) {
       for (String table : List.of("log.queries", "log.fragments")) {
         try (PreparedStatement p = c.prepareStatement(
