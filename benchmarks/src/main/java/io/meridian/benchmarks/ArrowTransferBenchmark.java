@@ -1,6 +1,7 @@
 package io.meridian.benchmarks;
 
 import io.meridian.adapter.duckdb.DuckDbDataSource;
+import io.meridian.adapter.duckdb.DuckDbSqlDialect;
 import io.meridian.planner.engine.ArrowShipment;
 import io.meridian.planner.engine.EngineColumn;
 import io.meridian.server.demo.DemoEnvironment;
@@ -64,7 +65,7 @@ public class ArrowTransferBenchmark {
     demo = DemoState.startDemo(0.1);
     Path parquet = demo.lakeDirectory().resolve("tpch").resolve("lineitem.parquet");
     lake = new DuckDbDataSource(":memory:", false, List.of("CREATE VIEW lineitem AS SELECT *"
-        + " FROM read_parquet('" + parquet.toString().replace("'", "''") + "')"));
+        + " FROM read_parquet(" + DuckDbSqlDialect.literal(parquet.toString()) + ")"));
     engine = new DuckDbDataSource(":memory:", false, List.of());
     postgres = DemoState.postgres(demo);
     postgres.setAutoCommit(false); // a fetch size streams only inside a transaction

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Properties;
 
 /**
@@ -50,11 +49,7 @@ final class DemoState implements AutoCloseable {
     Properties jvm = new Properties();
     jvm.setProperty("placement", "jvm");
     meridianJvm = DriverManager.getConnection(server.jdbcUrl(), jvm);
-    Properties p = io.meridian.adapter.duckdb.DuckDbDataSource.connectionProperties(true);
-    colocated = DriverManager.getConnection("jdbc:duckdb:" + demo.colocatedDatabase(), p);
-    try (Statement s = colocated.createStatement()) {
-      s.execute("SET search_path = 'tpch'");
-    }
+    colocated = demo.openColocated();
   }
 
   @Override public void close() throws SQLException {

@@ -1,6 +1,7 @@
 package io.meridian.benchmarks;
 
 import io.meridian.adapter.CatalogSpec;
+import io.meridian.adapter.duckdb.DuckDbSqlDialect;
 import io.meridian.server.MeridianServer;
 import io.meridian.server.config.MeridianConfig;
 import io.meridian.server.demo.DemoEnvironment;
@@ -74,13 +75,13 @@ public final class LakeScanBenchmark {
       try (Connection meridian = DriverManager.getConnection(server.jdbcUrl());
            Connection direct = DriverManager.getConnection("jdbc:duckdb:")) {
         try (Statement s = direct.createStatement()) {
-          s.execute("CREATE VIEW parquet_lineitem AS SELECT * FROM read_parquet('" + parquet
-              + "')");
+          s.execute("CREATE VIEW parquet_lineitem AS SELECT * FROM read_parquet("
+              + DuckDbSqlDialect.literal(parquet.toString()) + ")");
           s.execute("CREATE VIEW iceberg_lineitem AS SELECT * FROM read_parquet("
-              + files.stream().map(f -> "'" + f + "'").collect(Collectors.joining(", ", "[", "]"))
-              + ")");
+              + files.stream().map(DuckDbSqlDialect::literal)
+                  .collect(Collectors.joining(", ", "[", "]")) + ")");
           s.execute("CREATE VIEW delta_lineitem AS SELECT * FROM read_parquet("
-              + deltaFiles.stream().map(f -> "'" + f + "'")
+              + deltaFiles.stream().map(DuckDbSqlDialect::literal)
                   .collect(Collectors.joining(", ", "[", "]")) + ")");
         }
         md.append(String.format(Locale.ROOT, "%n### lineitem, SF %s (%d Iceberg data files)%n%n",

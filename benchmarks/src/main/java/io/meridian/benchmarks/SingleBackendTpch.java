@@ -69,11 +69,7 @@ public final class SingleBackendTpch {
     case "duckdb":
       catalog = new CatalogSpec("tpch_duckdb", "duckdb",
           Map.of("path", demo.colocatedDatabase().toString(), "read-only", "true"));
-      direct = DriverManager.getConnection("jdbc:duckdb:" + demo.colocatedDatabase(),
-          io.meridian.adapter.duckdb.DuckDbDataSource.connectionProperties(true));
-      try (Statement s = direct.createStatement()) {
-        s.execute("SET search_path = 'tpch'");
-      }
+      direct = demo.openColocated();
       break;
     case "postgres":
       loadPostgresOnce(demo, dataDir);

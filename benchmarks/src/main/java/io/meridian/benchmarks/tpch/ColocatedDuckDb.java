@@ -1,11 +1,9 @@
 package io.meridian.benchmarks.tpch;
 
-import io.meridian.adapter.duckdb.DuckDbDataSource;
 import io.meridian.server.demo.DemoEnvironment;
 import io.meridian.server.testing.TpchQueries;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -17,11 +15,7 @@ final class ColocatedDuckDb implements SystemUnderTest {
   private final Connection connection;
 
   ColocatedDuckDb(DemoEnvironment demo) throws SQLException {
-    connection = DriverManager.getConnection("jdbc:duckdb:" + demo.colocatedDatabase(),
-        DuckDbDataSource.connectionProperties(true));
-    try (Statement s = connection.createStatement()) {
-      s.execute("SET search_path = 'tpch'");
-    }
+    connection = demo.openColocated();
   }
 
   @Override public String name() {

@@ -3,6 +3,7 @@ package io.meridian.benchmarks.tpch;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.meridian.adapter.duckdb.DuckDbDataSource;
+import io.meridian.adapter.duckdb.DuckDbSqlDialect;
 import io.meridian.server.demo.DemoEnvironment;
 import io.meridian.server.testing.TpchQueries;
 
@@ -57,8 +58,8 @@ final class PlainCalcite implements SystemUnderTest {
         DuckDbDataSource.connectionProperties(false));
         Statement s = duck.createStatement()) {
       s.execute("CREATE SCHEMA tpch");
-      s.execute("CREATE VIEW tpch.lineitem AS SELECT * FROM read_parquet('"
-          + parquet.toString().replace("'", "''") + "')");
+      s.execute("CREATE VIEW tpch.lineitem AS SELECT * FROM read_parquet("
+          + DuckDbSqlDialect.literal(parquet.toString()) + ")");
     }
     List<Map<String, Object>> schemas = new ArrayList<>();
     schemas.add(jdbcSchema("shop", demo.postgresUrl(), "postgres", "", "public"));

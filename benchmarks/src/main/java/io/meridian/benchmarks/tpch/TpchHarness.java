@@ -1,5 +1,6 @@
 package io.meridian.benchmarks.tpch;
 
+import io.meridian.benchmarks.Drain;
 import io.meridian.benchmarks.tpch.HarnessResults.QueryRun;
 import io.meridian.benchmarks.tpch.HarnessResults.SystemRun;
 import io.meridian.server.demo.DemoEnvironment;
@@ -306,20 +307,8 @@ public final class TpchHarness {
       try (Statement s = system.connection().createStatement()) {
         running.set(s);
         try (ResultSet rs = s.executeQuery(sql)) {
-          Rows rows = null;
-          long count = 0;
-          if (keep) {
-            rows = Rows.read(rs);
-            count = rows.size();
-          } else {
-            int columns = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-              for (int i = 1; i <= columns; i++) {
-                rs.getObject(i);
-              }
-              count++;
-            }
-          }
+          Rows rows = keep ? Rows.read(rs) : null;
+          long count = keep ? rows.size() : Drain.rows(rs);
           return new Execution((System.nanoTime() - start) / 1e6, count, rows, null, false);
         }
       } catch (SQLException | RuntimeException e) {

@@ -209,6 +209,22 @@ public final class DemoEnvironment implements AutoCloseable {
     return dir.resolve("colocated.duckdb");
   }
 
+  /**
+   * Opens the co-located database read-only (any number of readers may share the file) with
+   * schema {@code tpch} as the default, so that the TPC-H queries run on it as written.
+   */
+  public Connection openColocated() throws SQLException {
+    Connection c = DriverManager.getConnection("jdbc:duckdb:" + colocatedDatabase(),
+        io.meridian.adapter.duckdb.DuckDbDataSource.connectionProperties(true));
+    try (Statement s = c.createStatement()) {
+      s.execute("SET search_path = 'tpch'");
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
   /** Returns the DuckDB file of the {@code analytics} catalog. */
   public Path analyticsDatabase() {
     return dir.resolve("analytics.duckdb");

@@ -101,13 +101,9 @@ public final class DemoServerFixture {
    * {@code tpch}). Opened read-only, so any number of readers may share the file.
    */
   public Rows queryOracle(String sql) throws SQLException {
-    Properties p = io.meridian.adapter.duckdb.DuckDbDataSource.connectionProperties(true);
-    try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + demo.colocatedDatabase(), p);
-         Statement s = c.createStatement()) {
-      s.execute("SET search_path = 'tpch'");
-      try (ResultSet rs = s.executeQuery(sql)) {
-        return Rows.read(rs);
-      }
+    try (Connection c = demo.openColocated(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery(sql)) {
+      return Rows.read(rs);
     }
   }
 }
