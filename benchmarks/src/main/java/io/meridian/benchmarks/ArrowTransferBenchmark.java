@@ -110,7 +110,7 @@ public class ArrowTransferBenchmark {
   private long countInEngine(ArrowShipment shipment) throws SQLException {
     try (shipment; ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
          DuckDBConnection c = (DuckDBConnection) engine.getConnection()) {
-      Data.exportArrayStream(allocator, shipment.reader(allocator), stream);
+      Data.exportArrayStream(allocator, shipment.reader(allocator, 0), stream);
       c.registerArrowStream("m_in_0", stream);
       try (Statement s = c.createStatement();
            ResultSet rs = s.executeQuery("SELECT count(*) FROM m_in_0")) {

@@ -130,12 +130,18 @@ public final class MeridianDriver extends Driver {
           throws SQLException {
         calciteHandler.onConnectionInit(connection);
         SchemaPlus root = connection.unwrap(CalciteConnection.class).getRootSchema();
-        String placement = connection.unwrap(CalciteConnection.class).getProperties()
-            .getProperty(Placement.PROPERTY);
+        java.util.Properties properties =
+            connection.unwrap(CalciteConnection.class).getProperties();
+        String placement = properties.getProperty(Placement.PROPERTY);
+        String reduction = properties.getProperty(SessionSettings.REDUCTION, "auto").trim();
         try {
+          if (!reduction.equalsIgnoreCase("auto") && !reduction.equalsIgnoreCase("off")) {
+            throw new IllegalArgumentException("unknown reduction '" + reduction
+                + "': expected auto or off");
+          }
           SessionSettings.register(CalciteSchema.from(root), new SessionSettings(
-              placement == null ? Placement.AUTO : Placement.parse(placement), coefficients,
-              observed));
+              placement == null ? Placement.AUTO : Placement.parse(placement),
+              reduction.equalsIgnoreCase("auto"), coefficients, observed));
         } catch (IllegalArgumentException e) {
           throw new SQLException(e.getMessage(), "08001", e);
         }

@@ -203,7 +203,8 @@ public class MeridianPrepare extends CalcitePrepareImpl {
 
       @Override protected Program getProgram() {
         SessionSettings settings = SessionSettings.of(context.getMutableRootSchema());
-        return FederatedPrograms.federated(settings.placement(), settings.coefficients());
+        return FederatedPrograms.federated(settings.placement(), settings.reduce(),
+            settings.coefficients());
       }
 
       // Calcite walks every schema of every catalog looking for lattices and materializations

@@ -6,6 +6,9 @@ import io.meridian.adapter.jdbc.BackendConvention;
 import io.meridian.cost.EngineCoefficients;
 import io.meridian.planner.engine.DuckDbEngine;
 import io.meridian.planner.engine.EngineColumn;
+import io.meridian.planner.engine.EngineInput;
+import io.meridian.planner.engine.KeyReduction;
+import io.meridian.planner.rel.BackendStatement;
 import io.meridian.planner.rel.BackendToEnumerableConverter;
 import io.meridian.planner.rel.EngineExecution;
 import io.meridian.planner.rel.EngineSql;
@@ -17,6 +20,7 @@ import org.apache.calcite.adapter.enumerable.EnumerableConvention;
 import org.apache.calcite.adapter.enumerable.EnumerableLimit;
 import org.apache.calcite.linq4j.tree.Expressions;
 import org.apache.calcite.plan.RelOptCluster;
+import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.prepare.RelOptTableImpl;
 import org.apache.calcite.rel.RelCollation;
 import org.apache.calcite.rel.RelCollationTraitDef;
@@ -60,6 +64,7 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -86,22 +91,32 @@ public final class PlacementEngine {
   private final double engineRow;
   private final double engineFixed;
   private final double arrowRow;
+  private final boolean reduce;
+  private final EngineCoefficients coefficients;
 
-  private PlacementEngine(Placement placement, EngineCoefficients coefficients) {
+  private PlacementEngine(Placement placement, boolean reduce,
+      EngineCoefficients coefficients) {
     this.placement = placement;
+    this.reduce = reduce;
+    this.coefficients = coefficients;
     this.jvmRow = coefficients.get("enumerable.row-cpu");
     this.engineRow = coefficients.get("duckdb-engine.row-cpu");
     this.engineFixed = coefficients.get("duckdb-engine.fixed");
     this.arrowRow = coefficients.get("transfer.arrow.row");
   }
 
-  /** Returns the plan with subplans moved to the engines chosen for them. */
-  public static RelNode place(RelNode plan, Placement placement,
+  /**
+   * Returns the plan with subplans moved to the engines chosen for them.
+   *
+   * @param reduce whether the engine's inputs may be narrowed by each other's join keys
+   *     ({@link SemiJoinReducer}); the {@code reduction} connection property turns it off
+   */
+  public static RelNode place(RelNode plan, Placement placement, boolean reduce,
       EngineCoefficients coefficients) {
     if (placement == Placement.JVM) {
       return plan;
     }
-    return new PlacementEngine(placement, coefficients).visit(plan);
+    return new PlacementEngine(placement, reduce, coefficients).visit(plan);
   }
 
   private RelNode visit(RelNode node) {
@@ -193,36 +208,47 @@ public final class PlacementEngine {
       LOG.debug("stays in the JVM: DuckDB cannot take the subplan: {}", e.getMessage());
       return null;
     }
+    List<EngineInput> specs = new ArrayList<>();
     List<RelNode> inputs = new ArrayList<>();
-    List<String> arrowSql = new ArrayList<>();
     for (int i = 0; i < leaves.size(); i++) {
-      String arrow = arrowSql(leaves.get(i), i);
-      arrowSql.add(arrow == null ? "" : arrow);
-      inputs.add(arrow == null ? visit(leaves.get(i)) : leaves.get(i));
+      RelNode leaf = leaves.get(i);
+      EngineInput spec = backendInput(leaf, i, inputColumns.get(i));
+      if (spec == null) {
+        RelNode visited = visit(leaf);
+        spec = new EngineInput(EngineInput.Source.JVM, "", null,
+            leaf.getRowType().getFieldNames(), inputColumns.get(i), false, visited.getId(), -1);
+        leaf = visited;
+      }
+      specs.add(spec);
+      inputs.add(leaf);
     }
+    List<KeyReduction> reductions = reduce
+        ? SemiJoinReducer.plan(top, leafIndex, leaves, specs, coefficients) : List.of();
+    readOnce(leaves, specs, reductions);
+    DuckDbEngine.Plan plan = new DuckDbEngine.Plan(sql, specs, reductions,
+        readOrder(specs, reductions), outputColumns);
     return new EngineExecution(top.getCluster(),
         top.getCluster().traitSetOf(EnumerableConvention.INSTANCE)
             .replaceIfs(RelCollationTraitDef.INSTANCE,
                 () -> collations == null ? List.of() : collations),
-        top.getRowType(), "duckdb",
-        sql, inputs, inputColumns, arrowSql, outputColumns, rows(mq, top), decision);
+        top.getRowType(), "duckdb", plan, inputs, rows(mq, top), decision);
   }
 
   /**
-   * The statement that makes a DuckDB-based backend (a DuckDB file, Parquet files) hand a
-   * fragment's rows to the engine as Arrow, or null if the input is read in the JVM. An order
-   * the fragment was given only for the JVM's merge joins is dropped.
+   * How a fragment reaches the engine when the engine can send its statement itself: as Arrow
+   * from a DuckDB-based backend (a DuckDB file, Parquet files), over JDBC from another; or null
+   * if the fragment is not one statement the engine can send (its rows then come from the
+   * JVM). An order the fragment was given only for the JVM's merge joins is dropped.
    */
-  private static @Nullable String arrowSql(RelNode leaf, int input) {
+  private static @Nullable EngineInput backendInput(RelNode leaf, int input,
+      List<EngineColumn> columns) {
     if (!(leaf instanceof BackendToEnumerableConverter)
-        || !(leaf.getInput(0).getConvention() instanceof BackendConvention)) {
+        || !(leaf.getInput(0).getConvention() instanceof BackendConvention)
+        || leaf.getInput(0) instanceof BackendStatement) {
       return null;
     }
     BackendConvention convention = (BackendConvention) leaf.getInput(0).getConvention();
     try {
-      if (!convention.dataSource().isWrapperFor(DuckDbDataSource.class)) {
-        return null;
-      }
       RelNode fragment = leaf.getInput(0);
       if (fragment instanceof Sort && ((Sort) fragment).fetch == null
           && ((Sort) fragment).offset == null) {
@@ -232,17 +258,63 @@ public final class PlacementEngine {
       if (fragmentSql == null) {
         return null;
       }
+      List<String> names = leaf.getRowType().getFieldNames();
+      if (!convention.dataSource().isWrapperFor(DuckDbDataSource.class)) {
+        return new EngineInput(EngineInput.Source.BACKEND_JDBC, fragmentSql, convention.dialect,
+            names, columns, false, leaf.getId(), -1);
+      }
       StringBuilder sql = new StringBuilder("SELECT * FROM (")
           .append(fragmentSql).append(") AS m_fragment(");
-      for (int j = 0; j < leaf.getRowType().getFieldCount(); j++) {
+      for (int j = 0; j < names.size(); j++) {
         sql.append(j > 0 ? ", " : "")
             .append(convention.dialect.quoteIdentifier(DuckDbEngine.columnName(input, j)));
       }
-      return sql.append(')').toString();
+      return new EngineInput(EngineInput.Source.BACKEND_ARROW, sql.append(')').toString(),
+          convention.dialect, names, columns, false, leaf.getId(), -1);
     } catch (SQLException | RuntimeException | AssertionError e) {
       LOG.debug("input {} is read in the JVM: {}", input, e.getMessage());
       return null;
     }
+  }
+
+  /**
+   * Reads identical fragments once (a decorrelated sub-query repeats its outer query's
+   * tables): a later one takes the rows of the first, unless a reduction narrows either.
+   */
+  private static void readOnce(List<RelNode> leaves, List<EngineInput> specs,
+      List<KeyReduction> reductions) {
+    Map<String, Integer> first = new HashMap<>();
+    for (int i = 0; i < leaves.size(); i++) {
+      int input = i;
+      if (!specs.get(i).fromBackend()
+          || reductions.stream().anyMatch(r -> r.target() == input)) {
+        continue;
+      }
+      Integer same = first.putIfAbsent(RelOptUtil.toString(leaves.get(i)), i);
+      if (same != null) {
+        specs.set(i, specs.get(i).sameAs(same));
+      }
+    }
+  }
+
+  /** The order to read the inputs in: a reduction's source, and a repeated input's first, first. */
+  private static List<Integer> readOrder(List<EngineInput> specs,
+      List<KeyReduction> reductions) {
+    List<Integer> order = new ArrayList<>();
+    boolean[] placed = new boolean[specs.size()];
+    while (order.size() < specs.size()) {
+      for (int i = 0; i < specs.size(); i++) {
+        int input = i;
+        boolean ready = !placed[i]
+            && (specs.get(i).sameAs() < 0 || placed[specs.get(i).sameAs()])
+            && reductions.stream().noneMatch(r -> r.target() == input && !placed[r.source()]);
+        if (ready) {
+          placed[i] = true;
+          order.add(i);
+        }
+      }
+    }
+    return order;
   }
 
   private static double rows(RelMetadataQuery mq, RelNode rel) {

@@ -13,16 +13,21 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * What a session's planning depends on beyond its SQL: where cross-backend work may run
- * ({@link Placement}, the {@code placement} connection property) and the cost coefficients
+ * ({@link Placement}, the {@code placement} connection property), whether the DuckDB engine's
+ * inputs may be narrowed by each other's join keys (semi-join reduction, on unless the
+ * connection property {@code reduction} is {@code off}), and the cost coefficients
  * (the built-in ones with the server configuration's overrides), and the row counts the
  * server's statements observed ({@link ObservedCardinalities}). Recorded when a connection
  * opens, found again from the connection's root schema when a statement is prepared.
  */
-record SessionSettings(Placement placement, EngineCoefficients coefficients,
+record SessionSettings(Placement placement, boolean reduce, EngineCoefficients coefficients,
     ObservedCardinalities observed) {
   private static final Map<CalciteSchema, SessionSettings> SESSIONS = new WeakHashMap<>();
-  private static final SessionSettings DEFAULT = new SessionSettings(Placement.AUTO,
+  private static final SessionSettings DEFAULT = new SessionSettings(Placement.AUTO, true,
       EngineCoefficients.builtIn(), new ObservedCardinalities());
+
+  /** The connection property that turns semi-join reduction off ({@code off}) or on. */
+  static final String REDUCTION = "reduction";
 
   SessionSettings {
     requireNonNull(placement, "placement");

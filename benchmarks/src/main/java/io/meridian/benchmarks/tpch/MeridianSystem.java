@@ -14,24 +14,33 @@ import java.util.concurrent.TimeUnit;
 /**
  * Meridian serving the layout in this process, queried as a client sees it: the Avatica thin
  * driver over HTTP on loopback. {@code placement} is {@code auto} (the plans Meridian chooses) or
- * a forced placement of every cross-backend operator ({@code jvm}, {@code duckdb}).
+ * a forced placement of every cross-backend operator ({@code jvm}, {@code duckdb}); with
+ * {@code reduce} false, the engine's inputs are never narrowed by each other's join keys (the
+ * session property {@code reduction=off}).
  */
 final class MeridianSystem implements SystemUnderTest {
   private final String placement;
+  private final boolean reduce;
   private final MeridianServer server;
   private final Connection connection;
 
-  MeridianSystem(DemoEnvironment demo, Path dataDir, String placement) throws Exception {
+  MeridianSystem(DemoEnvironment demo, Path dataDir, String placement, boolean reduce)
+      throws Exception {
     this.placement = placement.toLowerCase(Locale.ROOT);
+    this.reduce = reduce;
     server = MeridianServer.start(demo.config("127.0.0.1", 0, dataDir));
     Properties info = new Properties();
     info.setProperty("placement", this.placement);
+    info.setProperty("reduction", reduce ? "auto" : "off");
     // The harness's cap governs how long a query may take, not the HTTP client's timeout.
     info.setProperty("http_response_timeout", Long.toString(TimeUnit.HOURS.toMillis(1)));
     connection = DriverManager.getConnection(server.jdbcUrl(), info);
   }
 
   @Override public String name() {
+    if (!reduce) {
+      return "meridian-noreduce";
+    }
     return placement.equals("auto") ? "meridian" : "meridian-" + placement;
   }
 

@@ -57,7 +57,7 @@ public final class TpchHarness {
 
   /** Every system the harness knows, in the order it runs them by default. */
   static final List<String> ALL_SYSTEMS = List.of("duckdb-colocated", "meridian",
-      "meridian-duckdb", "meridian-jvm", "trino", "calcite");
+      "meridian-duckdb", "meridian-jvm", "meridian-noreduce", "trino", "calcite");
 
   /** The harness's settings, from the command line. */
   record Options(double scale, String layout, List<String> systems, List<Integer> queries,
@@ -228,11 +228,13 @@ public final class TpchHarness {
     case "duckdb-colocated":
       return new ColocatedDuckDb(demo);
     case "meridian":
-      return new MeridianSystem(demo, options.dataDir(), "auto");
+      return new MeridianSystem(demo, options.dataDir(), "auto", true);
     case "meridian-jvm":
-      return new MeridianSystem(demo, options.dataDir(), "jvm");
+      return new MeridianSystem(demo, options.dataDir(), "jvm", true);
     case "meridian-duckdb":
-      return new MeridianSystem(demo, options.dataDir(), "duckdb");
+      return new MeridianSystem(demo, options.dataDir(), "duckdb", true);
+    case "meridian-noreduce":
+      return new MeridianSystem(demo, options.dataDir(), "auto", false);
     case "trino":
       return TrinoSystem.start(demo, options.workDir().resolve("trino"));
     case "calcite":

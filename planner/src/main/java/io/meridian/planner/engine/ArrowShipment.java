@@ -14,6 +14,8 @@ import org.apache.arrow.vector.TimeMilliVector;
 import org.apache.arrow.vector.TimeStampMilliVector;
 import org.apache.arrow.vector.TinyIntVector;
 import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.ValueVector;
+import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -21,6 +23,7 @@ import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.calcite.linq4j.Enumerator;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -30,7 +33,9 @@ import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Rows of an intermediate result, read from the JVM side and held as Arrow record batches, ready
@@ -118,6 +123,64 @@ public final class ArrowShipment implements AutoCloseable {
     return shipment;
   }
 
+  /**
+   * Returns the shipments' rows as one shipment (all of the same schema), taking over their
+   * batches.
+   */
+  public static ArrowShipment concat(List<ArrowShipment> parts) {
+    ArrowShipment all = new ArrowShipment(parts.get(0).schema);
+    for (ArrowShipment part : parts) {
+      all.batches.addAll(part.batches);
+      all.rows += part.rows;
+      all.bytes += part.bytes;
+      part.batches.clear();
+    }
+    return all;
+  }
+
+  /**
+   * Returns the distinct non-null values of a column (integers as {@code Long}, text as
+   * {@code String}, dates as {@code LocalDate}, decimals as {@code BigDecimal}), or null as
+   * soon as there are more than {@code limit} of them.
+   */
+  public @Nullable Set<Object> distinctValues(BufferAllocator allocator, int column,
+      long limit) {
+    Set<Object> values = new LinkedHashSet<>();
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
+      VectorLoader loader = new VectorLoader(root);
+      for (ArrowRecordBatch batch : batches) {
+        loader.load(batch);
+        ValueVector vector = root.getVector(column);
+        for (int i = 0; i < root.getRowCount(); i++) {
+          Object value = vector.getObject(i);
+          if (value == null) {
+            continue;
+          }
+          if (values.add(key(vector, value)) && values.size() > limit) {
+            return null;
+          }
+        }
+      }
+    }
+    return values;
+  }
+
+  private static Object key(ValueVector vector, Object value) {
+    if (vector instanceof DateDayVector) {
+      return LocalDate.ofEpochDay(((Number) value).longValue());
+    }
+    if (value instanceof LocalDateTime) {
+      return ((LocalDateTime) value).toLocalDate();
+    }
+    if (value instanceof Byte || value instanceof Short || value instanceof Integer) {
+      return ((Number) value).longValue();
+    }
+    if (value instanceof org.apache.arrow.vector.util.Text) {
+      return value.toString();
+    }
+    return value;
+  }
+
   /** Returns the number of rows held. */
   public long rows() {
     return rows;
@@ -128,8 +191,18 @@ public final class ArrowShipment implements AutoCloseable {
     return bytes;
   }
 
-  /** Returns a reader that replays the batches (once). */
-  public ArrowReader reader(BufferAllocator allocator) {
+  /**
+   * Returns a reader that replays the batches, with the columns named for input
+   * {@code input} (a shipment read once may feed several inputs).
+   */
+  public ArrowReader reader(BufferAllocator allocator, int input) {
+    List<Field> fields = new ArrayList<>();
+    for (int j = 0; j < schema.getFields().size(); j++) {
+      Field field = schema.getFields().get(j);
+      fields.add(new Field(DuckDbEngine.columnName(input, j), field.getFieldType(),
+          field.getChildren()));
+    }
+    Schema named = new Schema(fields);
     return new ArrowReader(allocator) {
       private int next;
 
@@ -139,10 +212,12 @@ public final class ArrowShipment implements AutoCloseable {
         }
         try {
           prepareLoadNextBatch();
+          // Loaded without closing the batch (as loadRecordBatch would): the shipment keeps
+          // its batches until it is closed, for the other readers of the same rows.
+          new VectorLoader(getVectorSchemaRoot()).load(batches.get(next++));
         } catch (java.io.IOException e) {
           throw new java.io.UncheckedIOException(e);
         }
-        loadRecordBatch(batches.get(next++));
         return true;
       }
 
@@ -154,7 +229,7 @@ public final class ArrowShipment implements AutoCloseable {
       }
 
       @Override protected Schema readSchema() {
-        return schema;
+        return named;
       }
     };
   }

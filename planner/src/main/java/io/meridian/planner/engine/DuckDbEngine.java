@@ -2,6 +2,8 @@ package io.meridian.planner.engine;
 
 import io.meridian.adapter.duckdb.DuckDbDataSource;
 import io.meridian.adapter.jdbc.CatalogDataSource;
+import io.meridian.planner.rel.BackendValues;
+import io.meridian.planner.workload.FragmentCounters;
 
 import org.apache.arrow.c.ArrowArrayStream;
 import org.apache.arrow.c.Data;
@@ -10,7 +12,7 @@ import org.apache.arrow.memory.RootAllocator;
 import org.apache.calcite.linq4j.AbstractEnumerable;
 import org.apache.calcite.linq4j.Enumerable;
 import org.apache.calcite.linq4j.Enumerator;
-import org.apache.calcite.sql.type.SqlTypeName;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.duckdb.DuckDBConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,73 +114,88 @@ public final class DuckDbEngine {
   }
 
   /**
-   * An input that a DuckDB-based backend (a DuckDB file, Parquet files) produces: its statement
-   * runs there and its result is taken as Arrow, without converting a value in the JVM. The
-   * statement names its columns as the engine's statement expects them.
+   * What an engine execution runs, fixed at planning time: the statement over the inputs, how
+   * each input reaches the engine, the reductions of inputs by others' keys, the order in which
+   * the inputs are read (a reduction's source before its target), and the result's columns.
    */
-  public record ArrowSource(javax.sql.DataSource dataSource, String sql) {
+  public record Plan(String sql, List<EngineInput> inputs, List<KeyReduction> reductions,
+      List<Integer> readOrder, List<EngineColumn> output) {
+    public Plan {
+      inputs = List.copyOf(inputs);
+      reductions = List.copyOf(reductions);
+      readOrder = List.copyOf(readOrder);
+      output = List.copyOf(output);
+    }
+
+    /** Returns the reduction of input {@code target}, or null. */
+    public @Nullable KeyReduction reductionOf(int target) {
+      for (KeyReduction r : reductions) {
+        if (r.target() == target) {
+          return r;
+        }
+      }
+      return null;
+    }
   }
 
   /**
-   * Runs a statement over inputs; called by generated code. Each input is read whole (in the
-   * calling thread, so a backend's transaction and errors stay where they belong) and shipped
-   * as Arrow; the result is read as it is produced.
+   * Runs a plan; called by generated code. Each input is read whole (in the calling thread, so
+   * a backend's transaction and errors stay where they belong) and shipped as Arrow; the result
+   * is read as it is produced.
    *
-   * @param sql the statement, naming input {@code i} {@code m_in_<i>}
-   * @param inputs each input: an {@link Enumerable} of rows (arrays, or bare values where the
-   *     input is scalar), or an {@link ArrowSource}
-   * @param scalar for each input, whether its rows are bare values
-   * @param inputColumns for each input, its columns ({@link EngineColumn#encode})
-   * @param outputColumns the result's columns
+   * @param inputs for each input of the plan: an {@link Enumerable} of rows (arrays, or bare
+   *     values where the input is scalar) for {@link EngineInput.Source#JVM}, the backend's
+   *     {@link javax.sql.DataSource} for the others, null for an input read with another
    */
-  public static Enumerable<Object[]> execute(String sql, Object[] inputs,
-      boolean[] scalar, String[] inputColumns, String outputColumns) {
-    List<EngineColumn> output = EngineColumn.decode(outputColumns);
+  public static Enumerable<Object[]> execute(Plan plan, Object[] inputs) {
     return new AbstractEnumerable<>() {
       @Override public Enumerator<Object[]> enumerator() {
-        return SHARED.open(sql, inputs, scalar, inputColumns, output);
+        return SHARED.open(plan, inputs);
       }
     };
   }
 
-  private Enumerator<Object[]> open(String sql, Object[] inputs, boolean[] scalar,
-      String[] inputColumns, List<EngineColumn> output) {
+  private Enumerator<Object[]> open(Plan plan, Object[] inputs) {
     BufferAllocator queryAllocator = allocator.newChildAllocator("query", 0, Long.MAX_VALUE);
-    List<ArrowShipment> shipments = new ArrayList<>();
+    ArrowShipment[] shipments = new ArrowShipment[inputs.length];
+    List<ArrowShipment> owned = new ArrayList<>();
     List<ArrowArrayStream> streams = new ArrayList<>();
     DuckDBConnection connection = null;
     try {
       long shippedRows = 0;
       long shippedBytes = 0;
-      for (int i = 0; i < inputs.length; i++) {
-        ArrowShipment shipment;
-        if (inputs[i] instanceof ArrowSource) {
-          shipment = readArrow((ArrowSource) inputs[i], queryAllocator);
-        } else {
-          try (Enumerator<?> rows = ((Enumerable<?>) inputs[i]).enumerator()) {
-            shipment = ArrowShipment.read(queryAllocator, rows, scalar[i],
-                EngineColumn.decode(inputColumns[i]), i);
-          }
+      for (int i : plan.readOrder()) {
+        EngineInput input = plan.inputs().get(i);
+        if (input.sameAs() >= 0) {
+          shipments[i] = shipments[input.sameAs()];
+          continue;
         }
-        shipments.add(shipment);
+        long start = System.nanoTime();
+        ArrowShipment shipment = read(plan, i, inputs[i], shipments, queryAllocator);
+        owned.add(shipment);
+        if (LOG.isDebugEnabled()) {
+          LOG.debug("input {}: {} rows in {} ms", i, shipment.rows(),
+              (System.nanoTime() - start) / 1_000_000);
+        }
+        shipments[i] = shipment;
         shippedRows += shipment.rows();
         shippedBytes += shipment.bytes();
       }
       LOG.debug("DuckDB engine: {} input(s), {} rows, {} bytes of Arrow", inputs.length,
           shippedRows, shippedBytes);
       connection = (DuckDBConnection) database.getConnection();
-      for (int i = 0; i < shipments.size(); i++) {
+      for (int i = 0; i < shipments.length; i++) {
         ArrowArrayStream stream = ArrowArrayStream.allocateNew(queryAllocator);
         streams.add(stream);
-        Data.exportArrayStream(queryAllocator, shipments.get(i).reader(queryAllocator), stream);
+        Data.exportArrayStream(queryAllocator, shipments[i].reader(queryAllocator, i), stream);
         connection.registerArrowStream(inputName(i), stream);
       }
       Statement statement = connection.createStatement();
-      ResultSet resultSet = statement.executeQuery(sql);
-      return new ResultEnumerator(resultSet, statement, connection, output, shipments, streams,
-          queryAllocator);
+      ResultSet resultSet = statement.executeQuery(plan.sql());
+      return new ResultEnumerator(resultSet, statement, connection, plan.output(), owned,
+          streams, queryAllocator);
     } catch (SQLException | RuntimeException e) {
-      release(connection, shipments, streams, queryAllocator);
+      release(connection, owned, streams, queryAllocator);
       if (e instanceof RuntimeException) {
         throw (RuntimeException) e;
       }
@@ -189,29 +206,149 @@ public final class DuckDbEngine {
     }
   }
 
-  /** Runs an input's statement in its DuckDB-based backend and takes the result as Arrow. */
-  private static ArrowShipment readArrow(ArrowSource source, BufferAllocator allocator)
-      throws SQLException {
-    try (Connection c = source.dataSource().getConnection();
-         Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery(source.sql());
-         org.apache.arrow.vector.ipc.ArrowReader reader = (org.apache.arrow.vector.ipc.ArrowReader)
-             rs.unwrap(org.duckdb.DuckDBResultSet.class)
-                 .arrowExportStream(allocator, ArrowShipment.BATCH_ROWS)) {
-      return ArrowShipment.read(reader);
+  /** Reads input {@code i}, reduced by another's keys where the plan says so and it pays. */
+  private static ArrowShipment read(Plan plan, int i, Object rows, ArrowShipment[] shipments,
+      BufferAllocator allocator) throws SQLException {
+    EngineInput input = plan.inputs().get(i);
+    if (input.source() == EngineInput.Source.JVM) {
+      try (Enumerator<?> enumerator = ((Enumerable<?>) rows).enumerator()) {
+        // A backend fragment among these rows counts itself (generated code).
+        return ArrowShipment.read(allocator, enumerator, input.scalar(), input.columns(), i);
+      }
+    }
+    javax.sql.DataSource dataSource = (javax.sql.DataSource) rows;
+    KeyReduction reduction = plan.reductionOf(i);
+    if (reduction != null) {
+      java.util.Set<Object> keys = shipments[reduction.source()].distinctValues(allocator,
+          reduction.sourceColumn(), reduction.maxKeys());
+      if (keys != null && reduction.worthSending(keys.size())) {
+        LOG.debug("input {} reduced by {} keys of input {}", i, keys.size(),
+            reduction.source());
+        List<ArrowShipment> parts = new ArrayList<>();
+        try {
+          for (String sql : reduction.statements(input, keys)) {
+            parts.add(readBackend(dataSource, sql, input, i, allocator));
+          }
+          return ArrowShipment.concat(parts);
+        } finally {
+          parts.forEach(ArrowShipment::close);
+        }
+      }
+      LOG.debug("input {} read whole: {} keys of input {}", i,
+          keys == null ? "more than " + reduction.maxKeys() : keys.size(), reduction.source());
+    }
+    ArrowShipment shipment = readBackend(dataSource, input.sql(), input, i, allocator);
+    FragmentCounters.add(input.fragmentId(), shipment.rows());
+    return shipment;
+  }
+
+  /**
+   * Runs an input's statement in its backend: a DuckDB-based backend hands its result over as
+   * Arrow without converting a value; another backend's result is read over JDBC.
+   */
+  private static ArrowShipment readBackend(javax.sql.DataSource dataSource, String sql,
+      EngineInput input, int i, BufferAllocator allocator) throws SQLException {
+    try (Connection c = dataSource.getConnection();
+         Statement s = c.createStatement()) {
+      if (input.source() == EngineInput.Source.BACKEND_JDBC) {
+        s.setFetchSize(ArrowShipment.BATCH_ROWS);
+      }
+      try (ResultSet rs = s.executeQuery(sql)) {
+        if (input.source() == EngineInput.Source.BACKEND_ARROW) {
+          try (org.apache.arrow.vector.ipc.ArrowReader reader =
+                   (org.apache.arrow.vector.ipc.ArrowReader) rs.unwrap(
+                       org.duckdb.DuckDBResultSet.class)
+                       .arrowExportStream(allocator, ArrowShipment.BATCH_ROWS)) {
+            return ArrowShipment.read(reader);
+          }
+        }
+        return ArrowShipment.read(allocator, new ResultSetRows(rs, input.columns()), false,
+            input.columns(), i);
+      }
     } catch (java.io.IOException e) {
       throw new SQLException("reading an input as Arrow: " + e.getMessage(), e);
-    } catch (SQLException e) {
-      CatalogDataSource catalog = source.dataSource().isWrapperFor(CatalogDataSource.class)
-          ? source.dataSource().unwrap(CatalogDataSource.class) : null;
+    } catch (SQLException | RuntimeException e) {
+      CatalogDataSource catalog = dataSource.isWrapperFor(CatalogDataSource.class)
+          ? dataSource.unwrap(CatalogDataSource.class) : null;
       if (catalog == null) {
         throw e;
       }
-      throw new SQLException(catalog.describe(e), e.getSQLState(), e);
+      // A backend that went away is named unavailable; any other failure names the catalog.
+      RuntimeException failure = e instanceof RuntimeException ? (RuntimeException) e
+          : new IllegalStateException(e.getMessage(), e);
+      RuntimeException named = catalog.failure(failure);
+      if (named != failure) {
+        throw named;
+      }
+      SQLException cause = e instanceof SQLException ? (SQLException) e
+          : e.getCause() instanceof SQLException ? (SQLException) e.getCause() : null;
+      throw new SQLException(catalog.describe(cause == null ? e : cause),
+          cause == null ? null : cause.getSQLState(), e);
     }
   }
 
-  private static void release(Connection connection, List<ArrowShipment> shipments,
+  /**
+   * A backend's result set read as rows of JDBC values, for {@link ArrowShipment#read}: with
+   * typed getters, and the JVM's readers for dates, times and text, so that the engine sees the
+   * values the JVM would.
+   */
+  private static final class ResultSetRows implements Enumerator<Object[]> {
+    private final ResultSet resultSet;
+    private final EngineColumn[] columns;
+    private Object[] current;
+
+    ResultSetRows(ResultSet resultSet, List<EngineColumn> columns) {
+      this.resultSet = resultSet;
+      this.columns = columns.toArray(new EngineColumn[0]);
+    }
+
+    @Override public Object[] current() {
+      return current;
+    }
+
+    @Override public boolean moveNext() {
+      try {
+        if (!resultSet.next()) {
+          return false;
+        }
+        Object[] row = new Object[columns.length];
+        for (int j = 0; j < row.length; j++) {
+          row[j] = value(j + 1, columns[j]);
+        }
+        current = row;
+        return true;
+      } catch (SQLException e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+    }
+
+    private @Nullable Object value(int column, EngineColumn type) throws SQLException {
+      switch (type.type()) {
+      case CHAR:
+      case VARCHAR:
+        return BackendValues.text(resultSet, column);
+      case DATE:
+        return resultSet.getDate(column);
+      case TIME:
+        return resultSet.getTime(column);
+      case TIMESTAMP:
+        return resultSet.getTimestamp(column);
+      default:
+        // Typed getters: a driver's object for a column may be of another type (ClickHouse
+        // hands a UInt8 typed BOOLEAN over as a Short).
+        return DuckDbEngine.value(resultSet, column, type);
+      }
+    }
+
+    @Override public void reset() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override public void close() {
+    }
+  }
+
+  private static void release(@Nullable Connection connection, List<ArrowShipment> shipments,
       List<ArrowArrayStream> streams, BufferAllocator allocator) {
     if (connection != null) {
       try {

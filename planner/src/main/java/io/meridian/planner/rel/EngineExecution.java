@@ -1,7 +1,8 @@
 package io.meridian.planner.rel;
 
 import io.meridian.planner.engine.DuckDbEngine;
-import io.meridian.planner.engine.EngineColumn;
+import io.meridian.planner.engine.EngineInput;
+import io.meridian.planner.engine.KeyReduction;
 import io.meridian.planner.workload.FragmentCounters;
 
 import com.google.common.collect.ImmutableList;
@@ -37,36 +38,31 @@ import static java.util.Objects.requireNonNull;
  * A subplan placed on a processing engine other than the JVM: its inputs (each a fragment a
  * backend runs, or a part that stays in the JVM) are shipped to the engine as Arrow and the
  * subplan runs there as one SQL statement over them. {@code EXPLAIN} shows the engine, the SQL,
+ * how each input arrives (and which are narrowed by another's join keys, {@link KeyReduction}),
  * the estimated rows and the cost comparison that chose the engine.
  */
 public final class EngineExecution extends AbstractRelNode implements EnumerableRel {
   private final String engine;
-  private final String sql;
+  private final DuckDbEngine.Plan plan;
   private final ImmutableList<RelNode> inputs;
-  private final ImmutableList<List<EngineColumn>> inputColumns;
-  private final List<EngineColumn> outputColumns;
-  private final ImmutableList<String> arrowSql;
   private final double rows;
   private final String decision;
 
   /**
    * Creates an engine execution.
    *
-   * @param arrowSql for each input, the statement its DuckDB-based backend runs to hand its
-   *     rows over as Arrow, with the columns named as the engine expects them; empty where the
-   *     input's rows are read in the JVM and converted
+   * @param plan what the engine runs and how each input reaches it
+   * @param inputs the plan nodes that produce the inputs (a backend fragment whose statement
+   *     the engine sends itself is shown, not run, from here)
    */
   public EngineExecution(RelOptCluster cluster, RelTraitSet traits, RelDataType rowType,
-      String engine, String sql, List<RelNode> inputs, List<List<EngineColumn>> inputColumns,
-      List<String> arrowSql, List<EngineColumn> outputColumns, double rows, String decision) {
+      String engine, DuckDbEngine.Plan plan, List<RelNode> inputs, double rows,
+      String decision) {
     super(cluster, traits);
     this.rowType = requireNonNull(rowType, "rowType");
     this.engine = requireNonNull(engine, "engine");
-    this.sql = requireNonNull(sql, "sql");
+    this.plan = requireNonNull(plan, "plan");
     this.inputs = ImmutableList.copyOf(inputs);
-    this.inputColumns = ImmutableList.copyOf(inputColumns);
-    this.arrowSql = ImmutableList.copyOf(arrowSql);
-    this.outputColumns = List.copyOf(outputColumns);
     this.rows = rows;
     this.decision = requireNonNull(decision, "decision");
   }
@@ -76,14 +72,14 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
     return engine;
   }
 
-  /** Whether input {@code i} goes to the engine as Arrow straight from its backend. */
-  public boolean shipsAsArrow(int i) {
-    return !arrowSql.get(i).isEmpty();
+  /** Returns how input {@code i} reaches the engine. */
+  public EngineInput input(int i) {
+    return plan.inputs().get(i);
   }
 
   /** Returns the statement the engine runs. */
   public String sql() {
-    return sql;
+    return plan.sql();
   }
 
   @Override public List<RelNode> getInputs() {
@@ -95,8 +91,8 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
   }
 
   @Override public RelNode copy(RelTraitSet traitSet, List<RelNode> newInputs) {
-    return new EngineExecution(getCluster(), traitSet, rowType, engine, sql, newInputs,
-        inputColumns, arrowSql, outputColumns, rows, decision);
+    return new EngineExecution(getCluster(), traitSet, rowType, engine, plan, newInputs, rows,
+        decision);
   }
 
   @Override protected RelDataType deriveRowType() {
@@ -118,11 +114,29 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
     }
     StringBuilder shipped = new StringBuilder();
     for (int i = 0; i < inputs.size(); i++) {
-      shipped.append(i > 0 ? ", " : "").append(DuckDbEngine.inputName(i))
-          .append(arrowSql.get(i).isEmpty() ? ": rows from the JVM" : ": Arrow from DuckDB");
+      EngineInput input = plan.inputs().get(i);
+      shipped.append(i > 0 ? ", " : "").append(DuckDbEngine.inputName(i)).append(": ");
+      if (input.sameAs() >= 0) {
+        shipped.append("the rows of ").append(DuckDbEngine.inputName(input.sameAs()));
+        continue;
+      }
+      switch (input.source()) {
+      case BACKEND_ARROW:
+        shipped.append("Arrow from DuckDB");
+        break;
+      case BACKEND_JDBC:
+        shipped.append("JDBC rows as Arrow");
+        break;
+      default:
+        shipped.append("rows from the JVM");
+      }
+      KeyReduction reduction = plan.reductionOf(i);
+      if (reduction != null) {
+        shipped.append(", ").append(reduction.describe());
+      }
     }
     return pw.item("engine", engine)
-        .item("sql", sql.replace('\n', ' '))
+        .item("sql", plan.sql().replace('\n', ' '))
         .item("inputs", shipped.toString())
         .item("rows", String.format(Locale.ROOT, "%.0f", rows))
         .item("placement", decision);
@@ -131,40 +145,37 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
   @Override public Result implement(EnumerableRelImplementor implementor, Prefer pref) {
     BlockBuilder builder = new BlockBuilder();
     List<Expression> inputExpressions = new ArrayList<>();
-    List<Expression> scalar = new ArrayList<>();
-    List<Expression> columns = new ArrayList<>();
+    List<EngineInput> specs = new ArrayList<>(plan.inputs());
     for (int i = 0; i < inputs.size(); i++) {
-      columns.add(Expressions.constant(EngineColumn.encode(inputColumns.get(i))));
-      if (!arrowSql.get(i).isEmpty()) {
-        // The backend's own statement, its result taken as Arrow: no row passes the JVM.
-        JdbcConvention convention =
-            (JdbcConvention) inputs.get(i).getInput(0).getConvention();
-        inputExpressions.add(Expressions.new_(DuckDbEngine.ArrowSource.class,
-            Schemas.unwrap(convention.expression, DataSource.class),
-            Expressions.constant(arrowSql.get(i))));
-        scalar.add(Expressions.constant(false));
+      EngineInput input = plan.inputs().get(i);
+      if (input.sameAs() >= 0) {
+        inputExpressions.add(Expressions.constant(null));
         continue;
       }
-      Result input = implementor.visitChild(this, i, (EnumerableRel) inputs.get(i),
+      if (input.fromBackend()) {
+        // The engine sends the backend's statement itself: no row passes generated code.
+        JdbcConvention convention =
+            (JdbcConvention) inputs.get(i).getInput(0).getConvention();
+        inputExpressions.add(Schemas.unwrap(convention.expression, DataSource.class));
+        continue;
+      }
+      Result result = implementor.visitChild(this, i, (EnumerableRel) inputs.get(i),
           Prefer.ARRAY);
-      Expression rows = builder.append(DuckDbEngine.inputName(i), input.block);
-      boolean isScalar = input.format == JavaRowFormat.SCALAR;
-      if (!isScalar && input.format != JavaRowFormat.ARRAY) {
+      Expression rows = builder.append(DuckDbEngine.inputName(i), result.block);
+      specs.set(i, input.withScalar(result.format == JavaRowFormat.SCALAR));
+      if (result.format != JavaRowFormat.SCALAR && result.format != JavaRowFormat.ARRAY) {
         rows = builder.append(DuckDbEngine.inputName(i) + "_rows",
-            input.physType.convertTo(rows, JavaRowFormat.ARRAY));
+            result.physType.convertTo(rows, JavaRowFormat.ARRAY));
       }
       inputExpressions.add(rows);
-      scalar.add(Expressions.constant(isScalar));
     }
     PhysType physType = PhysTypeImpl.of(implementor.getTypeFactory(), getRowType(),
         JavaRowFormat.ARRAY, false);
     builder.add(Expressions.return_(null, Expressions.call(FragmentCounters.class, "counted",
         Expressions.call(DuckDbEngine.class, "execute",
-            Expressions.constant(sql),
-            Expressions.newArrayInit(Object.class, inputExpressions),
-            Expressions.newArrayInit(boolean.class, scalar),
-            Expressions.newArrayInit(String.class, columns),
-            Expressions.constant(EngineColumn.encode(outputColumns))),
+            implementor.stash(new DuckDbEngine.Plan(plan.sql(), specs, plan.reductions(),
+                plan.readOrder(), plan.output()), DuckDbEngine.Plan.class),
+            Expressions.newArrayInit(Object.class, inputExpressions)),
         Expressions.constant(getId()))));
     return implementor.result(physType, builder.toBlock());
   }

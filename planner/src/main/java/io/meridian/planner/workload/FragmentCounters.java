@@ -37,6 +37,17 @@ public final class FragmentCounters {
     return slot == null ? -1 : slot.rows;
   }
 
+  /**
+   * Counts the rows of fragment {@code id} that were read whole in one go (an engine's input),
+   * into the counters current on this thread.
+   */
+  public static void add(int id, long rows) {
+    FragmentCounters counters = CURRENT.get();
+    if (counters != null) {
+      counters.slots.computeIfAbsent(id, k -> new Slot()).rows += rows;
+    }
+  }
+
   /** Returns the rows of fragment {@code id}, counted into the counters current when opened. */
   public static <T> Enumerable<T> counted(Enumerable<T> rows, int id) {
     return new AbstractEnumerable<T>() {

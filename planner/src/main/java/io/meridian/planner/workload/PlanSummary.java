@@ -93,7 +93,8 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
     }
     for (int i = 0; i < node.getInputs().size(); i++) {
       collect(node.getInput(i), mq, catalogs, tables, fragments,
-          node instanceof EngineExecution && ((EngineExecution) node).shipsAsArrow(i));
+          node instanceof EngineExecution && ((EngineExecution) node).input(i).source()
+              == io.meridian.planner.engine.EngineInput.Source.BACKEND_ARROW);
     }
   }
 

@@ -57,14 +57,16 @@ class DuckDbEngineTest {
   private static List<Object[]> run(String sql, List<List<Object[]>> inputs,
       List<List<EngineColumn>> columns, List<EngineColumn> output) {
     Object[] enumerables = new Object[inputs.size()];
-    boolean[] scalar = new boolean[inputs.size()];
-    String[] encoded = new String[inputs.size()];
+    List<EngineInput> specs = new ArrayList<>();
+    List<Integer> order = new ArrayList<>();
     for (int i = 0; i < inputs.size(); i++) {
       enumerables[i] = Linq4j.asEnumerable(inputs.get(i));
-      encoded[i] = EngineColumn.encode(columns.get(i));
+      specs.add(new EngineInput(EngineInput.Source.JVM, "", null, List.of(), columns.get(i),
+          false, -1, -1));
+      order.add(i);
     }
-    Enumerable<Object[]> result = DuckDbEngine.execute(sql, enumerables, scalar, encoded,
-        EngineColumn.encode(output));
+    Enumerable<Object[]> result = DuckDbEngine.execute(
+        new DuckDbEngine.Plan(sql, specs, List.of(), order, output), enumerables);
     List<Object[]> rows = new ArrayList<>();
     try (Enumerator<Object[]> e = result.enumerator()) {
       while (e.moveNext()) {
@@ -120,5 +122,68 @@ class DuckDbEngineTest {
     assertThatThrownBy(() -> DuckDbEngine.shared().check(
         "SELECT NO_SUCH_FUNCTION(c0_0) FROM m_in_0", List.of(one)))
         .isInstanceOf(SQLException.class).hasMessageContaining("no_such_function");
+  }
+
+  private static final EngineColumn INT = new EngineColumn(SqlTypeName.INTEGER, 0, 0);
+  private static final EngineColumn TEXT = new EngineColumn(SqlTypeName.VARCHAR, 0, 0);
+  private static final EngineColumn DATE = new EngineColumn(SqlTypeName.DATE, 0, 0);
+  private static final EngineColumn BIGINT = new EngineColumn(SqlTypeName.BIGINT, 0, 0);
+
+  /**
+   * Runs {@code SELECT count(*) FROM m_in_1} where input 1 is table {@code t} of a DuckDB
+   * database, read by the engine (as Arrow, or over JDBC), narrowed by the keys of input 0
+   * (rows from the JVM) in column {@code column}: the count shows how many rows the backend
+   * returned.
+   */
+  private static long countReduced(io.meridian.adapter.duckdb.DuckDbDataSource backend,
+      EngineInput.Source source, List<Object[]> keys, EngineColumn keyType, int column,
+      long maxKeys) {
+    List<EngineColumn> tColumns = List.of(INT, TEXT, DATE);
+    String sql = source == EngineInput.Source.BACKEND_ARROW
+        ? "SELECT * FROM (SELECT k, name, d FROM t) AS m_fragment(c1_0, c1_1, c1_2)"
+        : "SELECT k, name, d FROM t";
+    List<EngineInput> inputs = List.of(
+        new EngineInput(EngineInput.Source.JVM, "", null, List.of("key"), List.of(keyType),
+            false, -1, -1),
+        new EngineInput(source, sql, org.apache.calcite.sql.dialect.PostgresqlSqlDialect
+            .DEFAULT, List.of("k", "name", "d"), tColumns, false, -1, -1));
+    KeyReduction reduction = new KeyReduction(1, column, 0, 0, keys.size(), 1000, maxKeys,
+        1.0, 2);
+    DuckDbEngine.Plan plan = new DuckDbEngine.Plan("SELECT count(*) FROM m_in_1", inputs,
+        List.of(reduction), List.of(0, 1), List.of(BIGINT));
+    try (Enumerator<Object[]> e = DuckDbEngine.execute(plan,
+        new Object[] {Linq4j.asEnumerable(keys), backend}).enumerator()) {
+      assertThat(e.moveNext()).isTrue();
+      return (Long) e.current()[0];
+    }
+  }
+
+  @Test void anInputIsReadWithOnlyTheKeysOfAnother() throws SQLException {
+    try (io.meridian.adapter.duckdb.DuckDbDataSource backend =
+             new io.meridian.adapter.duckdb.DuckDbDataSource(":memory:", false, List.of());
+         java.sql.Connection c = backend.getConnection();
+         java.sql.Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE t AS SELECT i::INTEGER AS k,"
+          + " CASE WHEN i = 7 THEN 'it''s' ELSE 'n' || i END AS name,"
+          + " DATE '2020-01-01' + i::INTEGER AS d FROM range(1, 1001) r(i)");
+      List<Object[]> ints = List.of(new Object[] {3}, new Object[] {5}, new Object[] {5},
+          new Object[] {7}, new Object[] {null});
+      for (EngineInput.Source source : List.of(EngineInput.Source.BACKEND_ARROW,
+          EngineInput.Source.BACKEND_JDBC)) {
+        // Three distinct keys (NULL matches nothing), in two statements of two keys at most.
+        assertThat(countReduced(backend, source, ints, INT, 0, 100)).as(source.name())
+            .isEqualTo(3);
+        // More keys than the reduction allows: the input is read whole.
+        assertThat(countReduced(backend, source, ints, INT, 0, 2)).isEqualTo(1000);
+        // No keys at all: nothing can match, nothing is read.
+        assertThat(countReduced(backend, source, List.<Object[]>of(new Object[] {null}), INT, 0, 100))
+            .isEqualTo(0);
+        assertThat(countReduced(backend, source, List.of(new Object[] {"it's"},
+            new Object[] {"n9"}, new Object[] {"absent"}), TEXT, 1, 100)).isEqualTo(2);
+        int day = (int) LocalDate.of(2020, 1, 11).toEpochDay();
+        assertThat(countReduced(backend, source, List.<Object[]>of(new Object[] {day}), DATE, 2, 100))
+            .isEqualTo(1);
+      }
+    }
   }
 }
