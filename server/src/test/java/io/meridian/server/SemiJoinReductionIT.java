@@ -107,6 +107,28 @@ class SemiJoinReductionIT {
     assertSameAnswers(TpchQueries.forDemoLayout(18), TpchQueries.query(18), true);
   }
 
+  /**
+   * TPC-H q7 asks for (FRANCE, GERMANY) or (GERMANY, FRANCE) as supplier and customer nations:
+   * the OR implies each nation is one of the two, which both backends holding a nation scan
+   * apply themselves; the suppliers of those nations then narrow the lineitems read.
+   */
+  @Test void q7NationsImpliedByTheOrNarrowEveryInput() throws SQLException {
+    String plan = fixture.explain(TpchQueries.forDemoLayout(7), session("duckdb", "auto"));
+    assertThat(plan).as(plan).startsWith("EngineExecution(");
+    String implied = "JdbcFilter(condition=[SEARCH($1, Sarg['FRANCE':VARCHAR(25),"
+        + " 'GERMANY':VARCHAR(25)]:VARCHAR(25))])";
+    List<String> inputs = inputs(plan);
+    int customers = input(inputs, "shop, public, orders", implied);
+    assertThat(inputs.get(customers)).contains("JdbcTableScan(table=[[shop, public, customer]])");
+    int supplierNations = input(inputs, "shop, public, nation", implied);
+    assertThat(supplierNations).isNotEqualTo(customers);
+    int suppliers = input(inputs, "analytics, tpch, supplier", "");
+    int lineitem = input(inputs, "lake, tpch, lineitem", "");
+    assertThat(reducedBy(plan, suppliers)).as(plan).isEqualTo(supplierNations);
+    assertThat(reducedBy(plan, lineitem)).as(plan).isEqualTo(suppliers);
+    assertSameAnswers(TpchQueries.forDemoLayout(7), TpchQueries.query(7), true);
+  }
+
   private static final String FEW_SUPPLIERS = "SELECT c.c_mktsegment, count(*) AS n"
       + " FROM shop.public.customer c JOIN analytics.tpch.supplier s"
       + " ON c.c_nationkey = s.s_nationkey WHERE s.s_suppkey <= 3"
