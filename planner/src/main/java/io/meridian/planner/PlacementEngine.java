@@ -279,22 +279,44 @@ public final class PlacementEngine {
 
   /**
    * Reads identical fragments once (a decorrelated sub-query repeats its outer query's
-   * tables): a later one takes the rows of the first, unless a reduction narrows either.
+   * tables): a later one takes the rows of the first, where both run the same statement
+   * narrowed by the same reductions by identical inputs.
    */
   private static void readOnce(List<RelNode> leaves, List<EngineInput> specs,
       List<KeyReduction> reductions) {
+    Map<Integer, String> signatures = new HashMap<>();
     Map<String, Integer> first = new HashMap<>();
     for (int i = 0; i < leaves.size(); i++) {
-      int input = i;
-      if (!specs.get(i).fromBackend()
-          || reductions.stream().anyMatch(r -> r.target() == input)) {
+      if (!specs.get(i).fromBackend()) {
         continue;
       }
-      Integer same = first.putIfAbsent(RelOptUtil.toString(leaves.get(i)), i);
+      Integer same = first.putIfAbsent(signature(i, leaves, specs, reductions, signatures), i);
       if (same != null) {
         specs.set(i, specs.get(i).sameAs(same));
       }
     }
+  }
+
+  /** What determines input {@code i}'s rows: its fragment, and what narrows it, recursively. */
+  private static String signature(int i, List<RelNode> leaves, List<EngineInput> specs,
+      List<KeyReduction> reductions, Map<Integer, String> signatures) {
+    String known = signatures.get(i);
+    if (known != null) {
+      return known;
+    }
+    StringBuilder signature = new StringBuilder();
+    if (specs.get(i).fromBackend()) {
+      signature.append(RelOptUtil.toString(leaves.get(i)));
+    } else {
+      signature.append("jvm input ").append(i);
+    }
+    // Reductions form no cycle, so this ends.
+    reductions.stream().filter(r -> r.target() == i)
+        .map(r -> "[" + r.targetColumn() + " IN " + r.sourceColumn() + " of "
+            + signature(r.source(), leaves, specs, reductions, signatures) + "]")
+        .sorted().forEach(signature::append);
+    signatures.put(i, signature.toString());
+    return signature.toString();
   }
 
   /** The order to read the inputs in: a reduction's source, and a repeated input's first, first. */

@@ -45,7 +45,9 @@ import java.util.Map;
  * only if the keys actually collected are few enough ({@link KeyReduction#worthSending}).
  */
 final class SemiJoinReducer {
-  /** Estimates are often off by this much; the check at run time has the last word. */
+  /**
+   * Estimated key counts are often off by this much; the check at run time has the last word.
+   */
   private static final double ESTIMATE_SLACK = 4;
 
   private final Map<RelNode, Integer> leafIndex;
@@ -53,6 +55,7 @@ final class SemiJoinReducer {
   private final List<RelNode> leaves;
   private final RelMetadataQuery mq;
   private final long maxKeys;
+  private final long maxArrowKeys;
   private final double maxFraction;
   private final int batchKeys;
   private final double keyCost;
@@ -66,6 +69,7 @@ final class SemiJoinReducer {
     this.inputs = inputs;
     this.mq = mq;
     this.maxKeys = (long) coefficients.get("semijoin.max-keys");
+    this.maxArrowKeys = (long) coefficients.get("semijoin.max-keys-arrow");
     this.maxFraction = coefficients.get("semijoin.max-fraction");
     this.batchKeys = (int) coefficients.get("semijoin.batch-keys");
     this.jdbcRow = coefficients.get("transfer.jdbc.row");
@@ -74,8 +78,9 @@ final class SemiJoinReducer {
   }
 
   /**
-   * Returns the reductions for the subplan rooted at {@code top}, at most one per target and
-   * none forming a cycle.
+   * Returns the reductions for the subplan rooted at {@code top}: at most one per target column
+   * (the one the statistics expect to keep the fewest rows), none forming a cycle. Several
+   * reductions of one input each remove rows the join cannot use, so together they may too.
    *
    * @param leafIndex the subplan's leaves (the engine's inputs) and their numbers
    */
@@ -94,7 +99,8 @@ final class SemiJoinReducer {
     candidates.sort(Comparator.comparingDouble(r -> r.estimatedKeys() / r.targetDistinct()));
     List<KeyReduction> chosen = new ArrayList<>();
     for (KeyReduction candidate : candidates) {
-      boolean targeted = chosen.stream().anyMatch(r -> r.target() == candidate.target());
+      boolean targeted = chosen.stream().anyMatch(r -> r.target() == candidate.target()
+          && r.targetColumn() == candidate.targetColumn());
       if (!targeted && !reaches(chosen, candidate.target(), candidate.source())) {
         chosen.add(candidate);
       }
@@ -217,8 +223,8 @@ final class SemiJoinReducer {
     double targetRows = rows(targetLeaf);
     double targetDistinct = distinct(targetLeaf, target[1], targetRows);
     double keys = distinct(sourceLeaf, source[1], rows(sourceLeaf));
-    if (keys > maxKeys * ESTIMATE_SLACK
-        || keys > maxFraction * targetDistinct * ESTIMATE_SLACK) {
+    long limit = in.source() == EngineInput.Source.BACKEND_ARROW ? maxArrowKeys : maxKeys;
+    if (keys > limit * ESTIMATE_SLACK || keys > maxFraction * targetDistinct) {
       return;
     }
     double kept = targetRows * Math.min(1, keys / targetDistinct);
@@ -227,7 +233,7 @@ final class SemiJoinReducer {
       return;
     }
     candidates.add(new KeyReduction(target[0], target[1], source[0], source[1], keys,
-        targetDistinct, maxKeys, maxFraction, batchKeys));
+        targetDistinct, limit, maxFraction, batchKeys));
   }
 
   private double rows(RelNode rel) {

@@ -1,5 +1,7 @@
 package io.meridian.planner.engine;
 
+import io.meridian.planner.rel.BackendValues;
+
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.BitVector;
@@ -28,6 +30,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
@@ -96,6 +100,143 @@ public final class ArrowShipment implements AutoCloseable {
       throw e;
     }
     return shipment;
+  }
+
+  /**
+   * Reads all rows of a backend's result set into record batches, each value with the typed
+   * getter of its column (no boxing), dates as {@code LocalDate} where the driver offers it
+   * (much cheaper than {@code getDate}), text as the JVM reads it ({@link BackendValues#text}).
+   *
+   * @param input the input's number, which names its columns
+   */
+  public static ArrowShipment read(BufferAllocator allocator, ResultSet rows,
+      List<EngineColumn> columns, int input) throws SQLException {
+    List<Field> fields = new ArrayList<>();
+    for (int j = 0; j < columns.size(); j++) {
+      fields.add(columns.get(j).arrowField(DuckDbEngine.columnName(input, j)));
+    }
+    ArrowShipment shipment = new ArrowShipment(new Schema(fields));
+    boolean[] legacyDates = new boolean[columns.size()];
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(shipment.schema, allocator)) {
+      boolean more = true;
+      while (more) {
+        root.allocateNew();
+        int n = 0;
+        while (n < BATCH_ROWS && (more = rows.next())) {
+          for (int c = 0; c < columns.size(); c++) {
+            set(root.getVector(c), columns.get(c), n, rows, c + 1, legacyDates);
+          }
+          n++;
+        }
+        if (n == 0 && !shipment.batches.isEmpty()) {
+          break;
+        }
+        root.setRowCount(n);
+        ArrowRecordBatch batch = new VectorUnloader(root).getRecordBatch();
+        shipment.batches.add(batch);
+        shipment.rows += n;
+        shipment.bytes += batch.computeBodyLength();
+      }
+    } catch (SQLException | RuntimeException | Error e) {
+      shipment.close();
+      throw e;
+    }
+    return shipment;
+  }
+
+  private static void set(FieldVector vector, EngineColumn column, int i, ResultSet rs, int j,
+      boolean[] legacyDates) throws SQLException {
+    switch (column.type()) {
+    case BOOLEAN:
+      boolean b = rs.getBoolean(j);
+      if (!rs.wasNull()) {
+        ((BitVector) vector).setSafe(i, b ? 1 : 0);
+        return;
+      }
+      break;
+    case TINYINT:
+      byte t = rs.getByte(j);
+      if (!rs.wasNull()) {
+        ((TinyIntVector) vector).setSafe(i, t);
+        return;
+      }
+      break;
+    case SMALLINT:
+      short sh = rs.getShort(j);
+      if (!rs.wasNull()) {
+        ((SmallIntVector) vector).setSafe(i, sh);
+        return;
+      }
+      break;
+    case INTEGER:
+      int in = rs.getInt(j);
+      if (!rs.wasNull()) {
+        ((IntVector) vector).setSafe(i, in);
+        return;
+      }
+      break;
+    case BIGINT:
+      long l = rs.getLong(j);
+      if (!rs.wasNull()) {
+        ((BigIntVector) vector).setSafe(i, l);
+        return;
+      }
+      break;
+    case REAL:
+      float f = rs.getFloat(j);
+      if (!rs.wasNull()) {
+        ((Float4Vector) vector).setSafe(i, f);
+        return;
+      }
+      break;
+    case FLOAT:
+    case DOUBLE:
+      double d = rs.getDouble(j);
+      if (!rs.wasNull()) {
+        ((Float8Vector) vector).setSafe(i, d);
+        return;
+      }
+      break;
+    case DATE:
+      LocalDate date = date(rs, j, legacyDates);
+      if (date != null) {
+        ((DateDayVector) vector).setSafe(i, (int) date.toEpochDay());
+        return;
+      }
+      break;
+    case CHAR:
+    case VARCHAR:
+      String text = BackendValues.text(rs, j);
+      if (text != null) {
+        ((VarCharVector) vector).setSafe(i, text.getBytes(StandardCharsets.UTF_8));
+        return;
+      }
+      break;
+    case DECIMAL:
+      set(vector, column, i, rs.getBigDecimal(j));
+      return;
+    case TIME:
+      set(vector, column, i, rs.getTime(j));
+      return;
+    default:
+      set(vector, column, i, rs.getTimestamp(j));
+      return;
+    }
+    vector.setNull(i);
+  }
+
+  /** A date as {@code LocalDate}; through {@code getDate} for a driver that lacks that. */
+  private static @Nullable LocalDate date(ResultSet rs, int j, boolean[] legacyDates)
+      throws SQLException {
+    if (!legacyDates[j - 1]) {
+      try {
+        return rs.getObject(j, LocalDate.class);
+      } catch (SQLException | RuntimeException e) {
+        legacyDates[j - 1] = true;
+      }
+    }
+    java.sql.Date date = rs.getDate(j);
+    return date == null ? null : date.toLocalDate();
   }
 
   /**
@@ -193,14 +334,15 @@ public final class ArrowShipment implements AutoCloseable {
 
   /**
    * Returns a reader that replays the batches, with the columns named for input
-   * {@code input} (a shipment read once may feed several inputs).
+   * {@code input} (a shipment read once may feed several inputs), or as read if
+   * {@code input} is negative.
    */
   public ArrowReader reader(BufferAllocator allocator, int input) {
     List<Field> fields = new ArrayList<>();
     for (int j = 0; j < schema.getFields().size(); j++) {
       Field field = schema.getFields().get(j);
-      fields.add(new Field(DuckDbEngine.columnName(input, j), field.getFieldType(),
-          field.getChildren()));
+      fields.add(input < 0 ? field : new Field(DuckDbEngine.columnName(input, j),
+          field.getFieldType(), field.getChildren()));
     }
     Schema named = new Schema(fields);
     return new ArrowReader(allocator) {

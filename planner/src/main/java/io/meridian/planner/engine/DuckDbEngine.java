@@ -2,7 +2,6 @@ package io.meridian.planner.engine;
 
 import io.meridian.adapter.duckdb.DuckDbDataSource;
 import io.meridian.adapter.jdbc.CatalogDataSource;
-import io.meridian.planner.rel.BackendValues;
 import io.meridian.planner.workload.FragmentCounters;
 
 import org.apache.arrow.c.ArrowArrayStream;
@@ -30,7 +29,10 @@ import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The embedded DuckDB processing engine: a DuckDB database in memory, in Meridian's process,
@@ -127,14 +129,9 @@ public final class DuckDbEngine {
       output = List.copyOf(output);
     }
 
-    /** Returns the reduction of input {@code target}, or null. */
-    public @Nullable KeyReduction reductionOf(int target) {
-      for (KeyReduction r : reductions) {
-        if (r.target() == target) {
-          return r;
-        }
-      }
-      return null;
+    /** Returns the reductions of input {@code target} (none, one, or one per key column). */
+    public List<KeyReduction> reductionsOf(int target) {
+      return reductions.stream().filter(r -> r.target() == target).toList();
     }
   }
 
@@ -217,29 +214,105 @@ public final class DuckDbEngine {
       }
     }
     javax.sql.DataSource dataSource = (javax.sql.DataSource) rows;
-    KeyReduction reduction = plan.reductionOf(i);
-    if (reduction != null) {
-      java.util.Set<Object> keys = shipments[reduction.source()].distinctValues(allocator,
+    if (input.source() == EngineInput.Source.BACKEND_ARROW) {
+      List<KeyReduction> applied = new ArrayList<>();
+      for (KeyReduction reduction : plan.reductionsOf(i)) {
+        ArrowShipment source = shipments[reduction.source()];
+        // The source's rows bound its keys; only where they do not pass are keys counted.
+        long keys = source.rows();
+        if (!reduction.worthSending(keys)) {
+          Set<Object> distinct = source.distinctValues(allocator, reduction.sourceColumn(),
+              reduction.maxKeys());
+          keys = distinct == null ? Long.MAX_VALUE : distinct.size();
+        }
+        LOG.debug("input {} {} by the keys of input {} (at most {})", i,
+            reduction.worthSending(keys) ? "reduced" : "not reduced", reduction.source(),
+            keys == Long.MAX_VALUE ? "more than " + reduction.maxKeys() : keys);
+        if (reduction.worthSending(keys)) {
+          applied.add(reduction);
+        }
+      }
+      if (!applied.isEmpty()) {
+        return readArrowReduced(dataSource, input, applied, shipments, allocator);
+      }
+    }
+    Map<KeyReduction, Set<Object>> sending = new LinkedHashMap<>();
+    for (KeyReduction reduction : input.source() == EngineInput.Source.BACKEND_JDBC
+        ? plan.reductionsOf(i) : List.<KeyReduction>of()) {
+      Set<Object> keys = shipments[reduction.source()].distinctValues(allocator,
           reduction.sourceColumn(), reduction.maxKeys());
       if (keys != null && reduction.worthSending(keys.size())) {
         LOG.debug("input {} reduced by {} keys of input {}", i, keys.size(),
             reduction.source());
-        List<ArrowShipment> parts = new ArrayList<>();
-        try {
-          for (String sql : reduction.statements(input, keys)) {
-            parts.add(readBackend(dataSource, sql, input, i, allocator));
-          }
-          return ArrowShipment.concat(parts);
-        } finally {
-          parts.forEach(ArrowShipment::close);
-        }
+        sending.put(reduction, keys);
+      } else {
+        LOG.debug("input {} not reduced by {} keys of input {}", i,
+            keys == null ? "more than " + reduction.maxKeys() : keys.size(), reduction.source());
       }
-      LOG.debug("input {} read whole: {} keys of input {}", i,
-          keys == null ? "more than " + reduction.maxKeys() : keys.size(), reduction.source());
+    }
+    if (!sending.isEmpty()) {
+      // Over JDBC the keys are literals, in batches: the fewest keys go.
+      Map.Entry<KeyReduction, Set<Object>> fewest = sending.entrySet().stream()
+          .min(java.util.Comparator.comparingInt(e -> e.getValue().size())).orElseThrow();
+      List<ArrowShipment> parts = new ArrayList<>();
+      try {
+        for (String sql : fewest.getKey().statements(input, fewest.getValue())) {
+          parts.add(readBackend(dataSource, sql, input, i, allocator));
+        }
+        return ArrowShipment.concat(parts);
+      } finally {
+        parts.forEach(ArrowShipment::close);
+      }
     }
     ArrowShipment shipment = readBackend(dataSource, input.sql(), input, i, allocator);
     FragmentCounters.add(input.fragmentId(), shipment.rows());
     return shipment;
+  }
+
+  /**
+   * Reads a DuckDB-based input restricted to other inputs' keys: each source's rows, already
+   * held as Arrow, are registered with the backend's connection for the one statement, and the
+   * input's statement keeps the rows whose keys are among theirs (hash semi-joins in DuckDB).
+   */
+  private static ArrowShipment readArrowReduced(javax.sql.DataSource dataSource,
+      EngineInput input, List<KeyReduction> reductions, ArrowShipment[] shipments,
+      BufferAllocator allocator) throws SQLException {
+    List<ArrowArrayStream> streams = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    try (Connection c = dataSource.getConnection()) {
+      try {
+        DuckDBConnection duckdb = c.unwrap(DuckDBConnection.class);
+        for (KeyReduction reduction : reductions) {
+          String name = "m_keys_" + reduction.target() + "_" + reduction.targetColumn();
+          ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
+          streams.add(stream);
+          Data.exportArrayStream(allocator,
+              shipments[reduction.source()].reader(allocator, reduction.source()), stream);
+          duckdb.registerArrowStream(name, stream);
+          names.add(name);
+        }
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(
+                 KeyReduction.semiJoinStatement(input, reductions, names));
+             org.apache.arrow.vector.ipc.ArrowReader reader =
+                 (org.apache.arrow.vector.ipc.ArrowReader) rs.unwrap(
+                     org.duckdb.DuckDBResultSet.class)
+                     .arrowExportStream(allocator, ArrowShipment.BATCH_ROWS)) {
+          return ArrowShipment.read(reader);
+        }
+      } finally {
+        try (Statement s = c.createStatement()) {
+          for (String name : names) {
+            s.execute("DROP VIEW IF EXISTS " + name);
+          }
+        }
+        streams.forEach(ArrowArrayStream::close);
+      }
+    } catch (java.io.IOException e) {
+      throw new SQLException("reading an input as Arrow: " + e.getMessage(), e);
+    } catch (SQLException | RuntimeException e) {
+      throw named(dataSource, e);
+    }
   }
 
   /**
@@ -262,90 +335,42 @@ public final class DuckDbEngine {
             return ArrowShipment.read(reader);
           }
         }
-        return ArrowShipment.read(allocator, new ResultSetRows(rs, input.columns()), false,
-            input.columns(), i);
+        return ArrowShipment.read(allocator, rs, input.columns(), i);
       }
     } catch (java.io.IOException e) {
       throw new SQLException("reading an input as Arrow: " + e.getMessage(), e);
     } catch (SQLException | RuntimeException e) {
-      CatalogDataSource catalog = dataSource.isWrapperFor(CatalogDataSource.class)
-          ? dataSource.unwrap(CatalogDataSource.class) : null;
-      if (catalog == null) {
-        throw e;
-      }
-      // A backend that went away is named unavailable; any other failure names the catalog.
-      RuntimeException failure = e instanceof RuntimeException ? (RuntimeException) e
-          : new IllegalStateException(e.getMessage(), e);
-      RuntimeException named = catalog.failure(failure);
-      if (named != failure) {
-        throw named;
-      }
-      SQLException cause = e instanceof SQLException ? (SQLException) e
-          : e.getCause() instanceof SQLException ? (SQLException) e.getCause() : null;
-      throw new SQLException(catalog.describe(cause == null ? e : cause),
-          cause == null ? null : cause.getSQLState(), e);
+      throw named(dataSource, e);
     }
   }
 
   /**
-   * A backend's result set read as rows of JDBC values, for {@link ArrowShipment#read}: with
-   * typed getters, and the JVM's readers for dates, times and text, so that the engine sees the
-   * values the JVM would.
+   * Returns (or throws, if unchecked) a backend's failure naming its catalog: a backend that
+   * went away as unavailable, any other failure with the catalog's name in front (never its
+   * credentials).
    */
-  private static final class ResultSetRows implements Enumerator<Object[]> {
-    private final ResultSet resultSet;
-    private final EngineColumn[] columns;
-    private Object[] current;
-
-    ResultSetRows(ResultSet resultSet, List<EngineColumn> columns) {
-      this.resultSet = resultSet;
-      this.columns = columns.toArray(new EngineColumn[0]);
-    }
-
-    @Override public Object[] current() {
-      return current;
-    }
-
-    @Override public boolean moveNext() {
-      try {
-        if (!resultSet.next()) {
-          return false;
-        }
-        Object[] row = new Object[columns.length];
-        for (int j = 0; j < row.length; j++) {
-          row[j] = value(j + 1, columns[j]);
-        }
-        current = row;
-        return true;
-      } catch (SQLException e) {
-        throw new IllegalStateException(e.getMessage(), e);
+  private static SQLException named(javax.sql.DataSource dataSource, Exception e)
+      throws SQLException {
+    CatalogDataSource catalog = dataSource.isWrapperFor(CatalogDataSource.class)
+        ? dataSource.unwrap(CatalogDataSource.class) : null;
+    RuntimeException failure = e instanceof RuntimeException ? (RuntimeException) e : null;
+    if (catalog == null) {
+      if (failure != null) {
+        throw failure;
       }
+      return (SQLException) e;
     }
-
-    private @Nullable Object value(int column, EngineColumn type) throws SQLException {
-      switch (type.type()) {
-      case CHAR:
-      case VARCHAR:
-        return BackendValues.text(resultSet, column);
-      case DATE:
-        return resultSet.getDate(column);
-      case TIME:
-        return resultSet.getTime(column);
-      case TIMESTAMP:
-        return resultSet.getTimestamp(column);
-      default:
-        // Typed getters: a driver's object for a column may be of another type (ClickHouse
-        // hands a UInt8 typed BOOLEAN over as a Short).
-        return DuckDbEngine.value(resultSet, column, type);
-      }
+    if (failure == null) {
+      failure = new IllegalStateException(e.getMessage(), e);
     }
-
-    @Override public void reset() {
-      throw new UnsupportedOperationException();
+    RuntimeException named = catalog.failure(failure);
+    if (named != failure) {
+      throw named;
     }
-
-    @Override public void close() {
-    }
+    SQLException cause = e instanceof SQLException ? (SQLException) e
+        : e.getCause() instanceof SQLException ? (SQLException) e.getCause() : null;
+    return new SQLException(catalog.describe(cause == null ? e : cause),
+        cause == null ? null : cause.getSQLState(), e);
   }
 
   private static void release(@Nullable Connection connection, List<ArrowShipment> shipments,

@@ -30,7 +30,7 @@ public record KeyReduction(int target, int targetColumn, int source, int sourceC
     int batchKeys) {
 
   /** Whether {@code keys} keys are few enough to be worth sending. */
-  public boolean worthSending(int keys) {
+  public boolean worthSending(long keys) {
     return keys <= maxKeys && keys <= maxFraction * targetDistinct;
   }
 
@@ -43,8 +43,8 @@ public record KeyReduction(int target, int targetColumn, int source, int sourceC
   }
 
   /**
-   * Returns the statements that read the target restricted to {@code keys}, one per batch
-   * (one statement matching nothing if there are no keys).
+   * Returns the statements that read a target over JDBC restricted to {@code keys}, one per
+   * batch (one statement matching nothing if there are no keys).
    *
    * @param input the target's statement and columns
    */
@@ -80,6 +80,29 @@ public record KeyReduction(int target, int targetColumn, int source, int sourceC
       statements.add(sql.append(')').toString());
     }
     return statements;
+  }
+
+  /**
+   * Returns the statement that reads a DuckDB-based target restricted by several reductions,
+   * each source's rows registered with its connection under its name in {@code keys} (an
+   * Arrow stream with the source's column names): semi-joins DuckDB runs as hash joins, where
+   * a long IN list would be parsed and bound value by value.
+   */
+  public static String semiJoinStatement(EngineInput input, List<KeyReduction> reductions,
+      List<String> keys) {
+    SqlDialect dialect = input.dialect();
+    StringBuilder sql = new StringBuilder("SELECT * FROM (").append(input.sql())
+        .append(") AS m_reduced");
+    for (int r = 0; r < reductions.size(); r++) {
+      KeyReduction reduction = reductions.get(r);
+      sql.append(r == 0 ? " WHERE " : " AND ").append("m_reduced.")
+          .append(dialect.quoteIdentifier(
+              DuckDbEngine.columnName(reduction.target(), reduction.targetColumn())))
+          .append(" IN (SELECT ").append(dialect.quoteIdentifier(
+              DuckDbEngine.columnName(reduction.source(), reduction.sourceColumn())))
+          .append(" FROM ").append(dialect.quoteIdentifier(keys.get(r))).append(')');
+    }
+    return sql.toString();
   }
 
   /** Whether keys of a column of this type can be written as literals. */

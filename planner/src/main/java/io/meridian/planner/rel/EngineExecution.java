@@ -130,8 +130,7 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
       default:
         shipped.append("rows from the JVM");
       }
-      KeyReduction reduction = plan.reductionOf(i);
-      if (reduction != null) {
+      for (KeyReduction reduction : plan.reductionsOf(i)) {
         shipped.append(", ").append(reduction.describe());
       }
     }
