@@ -58,7 +58,6 @@ final class SemiJoinReducer {
   private final long maxArrowKeys;
   private final double maxFraction;
   private final int batchKeys;
-  private final double keyCost;
   private final double jdbcRow;
   private final double arrowRow;
 
@@ -74,7 +73,6 @@ final class SemiJoinReducer {
     this.batchKeys = (int) coefficients.get("semijoin.batch-keys");
     this.jdbcRow = coefficients.get("transfer.jdbc.row");
     this.arrowRow = coefficients.get("transfer.arrow.row");
-    this.keyCost = jdbcRow;
   }
 
   /**
@@ -229,7 +227,8 @@ final class SemiJoinReducer {
     }
     double kept = targetRows * Math.min(1, keys / targetDistinct);
     double perRow = in.source() == EngineInput.Source.BACKEND_ARROW ? arrowRow : jdbcRow;
-    if ((targetRows - kept) * perRow <= keys * keyCost) {
+    // A key sent costs about what a row moved over JDBC does.
+    if ((targetRows - kept) * perRow <= keys * jdbcRow) {
       return;
     }
     candidates.add(new KeyReduction(target[0], target[1], source[0], source[1], keys,

@@ -68,64 +68,42 @@ public final class ArrowShipment implements AutoCloseable {
    */
   public static ArrowShipment read(BufferAllocator allocator, Enumerator<?> rows,
       boolean scalar, List<EngineColumn> columns, int input) {
-    List<Field> fields = new ArrayList<>();
-    for (int j = 0; j < columns.size(); j++) {
-      fields.add(columns.get(j).arrowField(DuckDbEngine.columnName(input, j)));
-    }
-    ArrowShipment shipment = new ArrowShipment(new Schema(fields));
-    try (VectorSchemaRoot root = VectorSchemaRoot.create(shipment.schema, allocator)) {
-      boolean more = true;
-      while (more) {
-        root.allocateNew();
-        int n = 0;
-        while (n < BATCH_ROWS && (more = rows.moveNext())) {
-          Object row = rows.current();
-          for (int c = 0; c < columns.size(); c++) {
-            Object value = scalar ? row : ((Object[]) row)[c];
-            set(root.getVector(c), columns.get(c), n, value);
-          }
-          n++;
+    try {
+      return read(allocator, columns, input, (root, n) -> {
+        if (!rows.moveNext()) {
+          return false;
         }
-        if (n == 0 && !shipment.batches.isEmpty()) {
-          break;
+        Object row = rows.current();
+        for (int c = 0; c < columns.size(); c++) {
+          set(root.getVector(c), columns.get(c), n, scalar ? row : ((Object[]) row)[c]);
         }
-        root.setRowCount(n);
-        ArrowRecordBatch batch = new VectorUnloader(root).getRecordBatch();
-        shipment.batches.add(batch);
-        shipment.rows += n;
-        shipment.bytes += batch.computeBodyLength();
-      }
-    } catch (RuntimeException | Error e) {
-      shipment.close();
-      throw e;
+        return true;
+      });
+    } catch (SQLException e) {
+      throw new IllegalStateException(e); // an enumerator throws no checked exception
     }
-    return shipment;
   }
 
-  /**
-   * Reads all rows of a backend's result set into record batches, each value with the typed
-   * getter of its column (no boxing), dates as {@code LocalDate} where the driver offers it
-   * (much cheaper than {@code getDate}), text as the JVM reads it ({@link BackendValues#text}).
-   *
-   * @param input the input's number, which names its columns
-   */
-  public static ArrowShipment read(BufferAllocator allocator, ResultSet rows,
-      List<EngineColumn> columns, int input) throws SQLException {
+  /** Writes the next row into row {@code n} of a batch, or returns false at the end. */
+  @FunctionalInterface
+  private interface RowWriter {
+    boolean writeNext(VectorSchemaRoot root, int n) throws SQLException;
+  }
+
+  /** Reads rows into record batches of {@link #BATCH_ROWS}, the columns named for an input. */
+  private static ArrowShipment read(BufferAllocator allocator, List<EngineColumn> columns,
+      int input, RowWriter rows) throws SQLException {
     List<Field> fields = new ArrayList<>();
     for (int j = 0; j < columns.size(); j++) {
       fields.add(columns.get(j).arrowField(DuckDbEngine.columnName(input, j)));
     }
     ArrowShipment shipment = new ArrowShipment(new Schema(fields));
-    boolean[] legacyDates = new boolean[columns.size()];
     try (VectorSchemaRoot root = VectorSchemaRoot.create(shipment.schema, allocator)) {
       boolean more = true;
       while (more) {
         root.allocateNew();
         int n = 0;
-        while (n < BATCH_ROWS && (more = rows.next())) {
-          for (int c = 0; c < columns.size(); c++) {
-            set(root.getVector(c), columns.get(c), n, rows, c + 1, legacyDates);
-          }
+        while (n < BATCH_ROWS && (more = rows.writeNext(root, n))) {
           n++;
         }
         if (n == 0 && !shipment.batches.isEmpty()) {
@@ -142,6 +120,27 @@ public final class ArrowShipment implements AutoCloseable {
       throw e;
     }
     return shipment;
+  }
+
+  /**
+   * Reads all rows of a backend's result set into record batches, each value with the typed
+   * getter of its column (no boxing), dates as {@code LocalDate} where the driver offers it
+   * (much cheaper than {@code getDate}), text as the JVM reads it ({@link BackendValues#text}).
+   *
+   * @param input the input's number, which names its columns
+   */
+  public static ArrowShipment read(BufferAllocator allocator, ResultSet rows,
+      List<EngineColumn> columns, int input) throws SQLException {
+    boolean[] legacyDates = new boolean[columns.size()];
+    return read(allocator, columns, input, (root, n) -> {
+      if (!rows.next()) {
+        return false;
+      }
+      for (int c = 0; c < columns.size(); c++) {
+        set(root.getVector(c), columns.get(c), n, rows, c + 1, legacyDates);
+      }
+      return true;
+    });
   }
 
   private static void set(FieldVector vector, EngineColumn column, int i, ResultSet rs, int j,

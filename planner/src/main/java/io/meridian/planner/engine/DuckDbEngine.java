@@ -225,43 +225,42 @@ public final class DuckDbEngine {
               reduction.maxKeys());
           keys = distinct == null ? Long.MAX_VALUE : distinct.size();
         }
+        boolean worth = reduction.worthSending(keys);
         LOG.debug("input {} {} by the keys of input {} (at most {})", i,
-            reduction.worthSending(keys) ? "reduced" : "not reduced", reduction.source(),
+            worth ? "reduced" : "not reduced", reduction.source(),
             keys == Long.MAX_VALUE ? "more than " + reduction.maxKeys() : keys);
-        if (reduction.worthSending(keys)) {
+        if (worth) {
           applied.add(reduction);
         }
       }
       if (!applied.isEmpty()) {
         return readArrowReduced(dataSource, input, applied, shipments, allocator);
       }
-    }
-    Map<KeyReduction, Set<Object>> sending = new LinkedHashMap<>();
-    for (KeyReduction reduction : input.source() == EngineInput.Source.BACKEND_JDBC
-        ? plan.reductionsOf(i) : List.<KeyReduction>of()) {
-      Set<Object> keys = shipments[reduction.source()].distinctValues(allocator,
-          reduction.sourceColumn(), reduction.maxKeys());
-      if (keys != null && reduction.worthSending(keys.size())) {
-        LOG.debug("input {} reduced by {} keys of input {}", i, keys.size(),
-            reduction.source());
-        sending.put(reduction, keys);
-      } else {
-        LOG.debug("input {} not reduced by {} keys of input {}", i,
+    } else {
+      Map<KeyReduction, Set<Object>> sending = new LinkedHashMap<>();
+      for (KeyReduction reduction : plan.reductionsOf(i)) {
+        Set<Object> keys = shipments[reduction.source()].distinctValues(allocator,
+            reduction.sourceColumn(), reduction.maxKeys());
+        boolean worth = keys != null && reduction.worthSending(keys.size());
+        LOG.debug("input {} {} by {} keys of input {}", i, worth ? "reduced" : "not reduced",
             keys == null ? "more than " + reduction.maxKeys() : keys.size(), reduction.source());
-      }
-    }
-    if (!sending.isEmpty()) {
-      // Over JDBC the keys are literals, in batches: the fewest keys go.
-      Map.Entry<KeyReduction, Set<Object>> fewest = sending.entrySet().stream()
-          .min(java.util.Comparator.comparingInt(e -> e.getValue().size())).orElseThrow();
-      List<ArrowShipment> parts = new ArrayList<>();
-      try {
-        for (String sql : fewest.getKey().statements(input, fewest.getValue())) {
-          parts.add(readBackend(dataSource, sql, input, i, allocator));
+        if (worth) {
+          sending.put(reduction, keys);
         }
-        return ArrowShipment.concat(parts);
-      } finally {
-        parts.forEach(ArrowShipment::close);
+      }
+      if (!sending.isEmpty()) {
+        // Over JDBC the keys are literals, in batches: the fewest keys go.
+        Map.Entry<KeyReduction, Set<Object>> fewest = sending.entrySet().stream()
+            .min(java.util.Comparator.comparingInt(e -> e.getValue().size())).orElseThrow();
+        List<ArrowShipment> parts = new ArrayList<>();
+        try {
+          for (String sql : fewest.getKey().statements(input, fewest.getValue())) {
+            parts.add(readBackend(dataSource, sql, input, i, allocator));
+          }
+          return ArrowShipment.concat(parts);
+        } finally {
+          parts.forEach(ArrowShipment::close);
+        }
       }
     }
     ArrowShipment shipment = readBackend(dataSource, input.sql(), input, i, allocator);
@@ -293,12 +292,8 @@ public final class DuckDbEngine {
         }
         try (Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(
-                 KeyReduction.semiJoinStatement(input, reductions, names));
-             org.apache.arrow.vector.ipc.ArrowReader reader =
-                 (org.apache.arrow.vector.ipc.ArrowReader) rs.unwrap(
-                     org.duckdb.DuckDBResultSet.class)
-                     .arrowExportStream(allocator, ArrowShipment.BATCH_ROWS)) {
-          return ArrowShipment.read(reader);
+                 KeyReduction.semiJoinStatement(input, reductions, names))) {
+          return arrowResult(rs, allocator);
         }
       } finally {
         try (Statement s = c.createStatement()) {
@@ -308,8 +303,6 @@ public final class DuckDbEngine {
         }
         streams.forEach(ArrowArrayStream::close);
       }
-    } catch (java.io.IOException e) {
-      throw new SQLException("reading an input as Arrow: " + e.getMessage(), e);
     } catch (SQLException | RuntimeException e) {
       throw named(dataSource, e);
     }
@@ -327,20 +320,24 @@ public final class DuckDbEngine {
         s.setFetchSize(ArrowShipment.BATCH_ROWS);
       }
       try (ResultSet rs = s.executeQuery(sql)) {
-        if (input.source() == EngineInput.Source.BACKEND_ARROW) {
-          try (org.apache.arrow.vector.ipc.ArrowReader reader =
-                   (org.apache.arrow.vector.ipc.ArrowReader) rs.unwrap(
-                       org.duckdb.DuckDBResultSet.class)
-                       .arrowExportStream(allocator, ArrowShipment.BATCH_ROWS)) {
-            return ArrowShipment.read(reader);
-          }
-        }
-        return ArrowShipment.read(allocator, rs, input.columns(), i);
+        return input.source() == EngineInput.Source.BACKEND_ARROW
+            ? arrowResult(rs, allocator) : ArrowShipment.read(allocator, rs, input.columns(), i);
       }
-    } catch (java.io.IOException e) {
-      throw new SQLException("reading an input as Arrow: " + e.getMessage(), e);
     } catch (SQLException | RuntimeException e) {
       throw named(dataSource, e);
+    }
+  }
+
+  /** Takes a DuckDB result as Arrow, without converting a value in the JVM. */
+  private static ArrowShipment arrowResult(ResultSet rs, BufferAllocator allocator)
+      throws SQLException {
+    try (org.apache.arrow.vector.ipc.ArrowReader reader =
+             (org.apache.arrow.vector.ipc.ArrowReader) rs.unwrap(
+                 org.duckdb.DuckDBResultSet.class)
+                 .arrowExportStream(allocator, ArrowShipment.BATCH_ROWS)) {
+      return ArrowShipment.read(reader);
+    } catch (java.io.IOException e) {
+      throw new SQLException("reading an input as Arrow: " + e.getMessage(), e);
     }
   }
 

@@ -50,11 +50,8 @@ public record KeyReduction(int target, int targetColumn, int source, int sourceC
    */
   public List<String> statements(EngineInput input, Collection<Object> keys) {
     SqlDialect dialect = input.dialect();
-    String column = input.source() == EngineInput.Source.BACKEND_ARROW
-        ? DuckDbEngine.columnName(target, targetColumn)
-        : input.fieldNames().get(targetColumn);
     String prefix = "SELECT * FROM (" + input.sql() + ") AS m_reduced WHERE m_reduced."
-        + dialect.quoteIdentifier(column);
+        + dialect.quoteIdentifier(input.fieldNames().get(targetColumn));
     List<String> statements = new ArrayList<>();
     if (keys.isEmpty()) {
       statements.add("SELECT * FROM (" + input.sql() + ") AS m_reduced WHERE 1 = 0");
@@ -103,11 +100,6 @@ public record KeyReduction(int target, int targetColumn, int source, int sourceC
           .append(" FROM ").append(dialect.quoteIdentifier(keys.get(r))).append(')');
     }
     return sql.toString();
-  }
-
-  /** Whether keys of a column of this type can be written as literals. */
-  public static boolean keyable(EngineColumn column) {
-    return family(column) != null;
   }
 
   /** Whether a source column's values can be looked up in a target column. */
