@@ -10,11 +10,13 @@ import java.util.Properties;
 
 /**
  * Per-engine cost coefficients: the cost of processing one row in an engine, and of moving one
- * row between two engines. Loaded from the versioned resource
- * {@code io/meridian/cost/engine-coefficients.properties}, then overridden by configuration.
+ * row between two engines, in microseconds. Loaded from the versioned resource
+ * {@code io/meridian/cost/engine-coefficients.properties}, then overridden by configuration,
+ * then replaced by calibration ({@link CoefficientFit}) as the workload log shows what rows
+ * really cost.
  *
  * <p>Keys are {@code <engine-kind>.<coefficient>}, for example {@code postgres.row-cpu} or
- * {@code transfer.jdbc.row}.
+ * {@code transfer.jdbc.value}.
  */
 public final class EngineCoefficients {
   private static final String RESOURCE = "/io/meridian/cost/engine-coefficients.properties";
@@ -66,9 +68,7 @@ public final class EngineCoefficients {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("cost coefficient '" + key + "' is not a number");
     }
-    if (v < 0 || Double.isNaN(v) || Double.isInfinite(v)) {
-      throw new IllegalArgumentException("cost coefficient '" + key + "' must be >= 0");
-    }
+    check(key, v);
     return v;
   }
 
@@ -77,6 +77,23 @@ public final class EngineCoefficients {
     Map<String, Double> merged = new java.util.TreeMap<>(values);
     merged.putAll(overrides);
     return new EngineCoefficients(version + "+overrides", ImmutableMap.copyOf(merged));
+  }
+
+  /** Returns a coefficient set with these values, as version {@code version}. */
+  public EngineCoefficients withValues(String version, Map<String, Double> values) {
+    values.forEach(EngineCoefficients::check);
+    return new EngineCoefficients(version, ImmutableMap.copyOf(new java.util.TreeMap<>(values)));
+  }
+
+  private static void check(String key, double v) {
+    if (v < 0 || Double.isNaN(v) || Double.isInfinite(v)) {
+      throw new IllegalArgumentException("cost coefficient '" + key + "' must be >= 0");
+    }
+  }
+
+  /** Whether the set has a coefficient {@code key}. */
+  public boolean has(String key) {
+    return values.containsKey(key);
   }
 
   /** Returns the version of the coefficient set. */

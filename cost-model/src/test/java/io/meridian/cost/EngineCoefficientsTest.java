@@ -12,7 +12,7 @@ class EngineCoefficientsTest {
   @Test void builtInCoefficientsLoadWithVersion() {
     EngineCoefficients c = EngineCoefficients.builtIn();
     assertThat(c.version()).isNotEqualTo("unversioned");
-    assertThat(c.get("transfer.jdbc.row")).isGreaterThan(c.get("transfer.arrow.row"));
+    assertThat(c.get("transfer.jdbc.value")).isGreaterThan(c.get("transfer.arrow.value"));
   }
 
   @Test void overridesReplaceOnlyTheNamedKeys() {

@@ -7,6 +7,7 @@ import org.apache.calcite.avatica.Handler;
 import org.apache.calcite.avatica.HandlerImpl;
 import org.apache.calcite.config.CalciteConnectionProperty;
 import org.apache.calcite.config.NullCollation;
+import io.meridian.cost.CostModel;
 import io.meridian.cost.EngineCoefficients;
 
 import org.apache.calcite.jdbc.CalciteConnection;
@@ -61,7 +62,7 @@ public final class MeridianDriver extends Driver {
   }
 
   private final CatalogRegistry catalogs;
-  private final EngineCoefficients coefficients;
+  private final CostModel costModel;
   private final ObservedCardinalities observed = new ObservedCardinalities();
 
   /** Creates a driver with the built-in cost coefficients. */
@@ -71,9 +72,27 @@ public final class MeridianDriver extends Driver {
 
   /** Creates a driver whose connections plan with the given cost coefficients. */
   public MeridianDriver(CatalogRegistry catalogs, EngineCoefficients coefficients) {
+    this(catalogs, new CostModel(coefficients));
+  }
+
+  /**
+   * Creates a driver whose connections plan with the coefficients {@code costModel} holds
+   * when each statement is planned (calibration may replace them at any time).
+   */
+  public MeridianDriver(CatalogRegistry catalogs, CostModel costModel) {
     super(null);
     this.catalogs = requireNonNull(catalogs, "catalogs");
-    this.coefficients = requireNonNull(coefficients, "coefficients");
+    this.costModel = requireNonNull(costModel, "costModel");
+  }
+
+  /** Returns the cost model of the connection whose root schema is {@code root}. */
+  public static CostModel costModel(org.apache.calcite.jdbc.CalciteSchema root) {
+    return SessionSettings.of(root).costModel();
+  }
+
+  /** Returns the cost model this driver's connections plan with. */
+  public CostModel costModel() {
+    return costModel;
   }
 
   /** Returns the row counts this driver's statements observed, which correct estimates. */
@@ -141,7 +160,7 @@ public final class MeridianDriver extends Driver {
           }
           SessionSettings.register(CalciteSchema.from(root), new SessionSettings(
               placement == null ? Placement.AUTO : Placement.parse(placement),
-              reduction.equalsIgnoreCase("auto"), coefficients, observed));
+              reduction.equalsIgnoreCase("auto"), costModel, observed));
         } catch (IllegalArgumentException e) {
           throw new SQLException(e.getMessage(), "08001", e);
         }

@@ -25,6 +25,7 @@ import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.validate.SqlValidator;
 import io.meridian.planner.rel.BackendStatement;
 import io.meridian.planner.rel.BackendToEnumerableConverter;
+import io.meridian.planner.workload.FragmentCounters;
 import io.meridian.planner.workload.PlanSummary;
 import org.apache.calcite.tools.Program;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -45,11 +46,14 @@ public class MeridianPrepare extends CalcitePrepareImpl {
   @Override public <T> CalciteSignature<T> prepareSql(
       org.apache.calcite.jdbc.CalcitePrepare.Context context, Query<T> query, Type elementType,
       long maxRowCount) {
+    long start = System.nanoTime();
     SessionContext session = new SessionContext(context);
     CatalogSnapshots.refresh(session.getRootSchema());
     try (ThreadScoped.Scope observed =
              SessionSettings.of(session.getRootSchema()).observed().enter()) {
       return prepareInSession(session, query, elementType, maxRowCount);
+    } finally {
+      FragmentCounters.planned(System.nanoTime() - start);
     }
   }
 
@@ -196,9 +200,11 @@ public class MeridianPrepare extends CalcitePrepareImpl {
 
       /** Keeps what the planner decided, for the workload log ({@link PlanSummary}). */
       @Override protected PreparedResult implement(RelRoot root) {
-        PlanSummary.capture(PlanSummary.of(root.rel, SessionSettings
+        RelRoot counted = root.kind.belongsTo(SqlKind.QUERY)
+            ? root.withRel(PlanSummary.withRowCounters(root.rel)) : root;
+        PlanSummary.capture(PlanSummary.of(counted.rel, SessionSettings
             .of(context.getMutableRootSchema()).placement().name().toLowerCase(Locale.ROOT)));
-        return super.implement(root);
+        return super.implement(counted);
       }
 
       @Override protected Program getProgram() {

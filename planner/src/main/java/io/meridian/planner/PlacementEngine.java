@@ -90,7 +90,9 @@ public final class PlacementEngine {
   private final double jvmRow;
   private final double engineRow;
   private final double engineFixed;
-  private final double arrowRow;
+  private final double arrowValue;
+  private final double jdbcValue;
+  private final double jdbcArrowValue;
   private final boolean reduce;
   private final EngineCoefficients coefficients;
 
@@ -102,7 +104,27 @@ public final class PlacementEngine {
     this.jvmRow = coefficients.get("enumerable.row-cpu");
     this.engineRow = coefficients.get("duckdb-engine.row-cpu");
     this.engineFixed = coefficients.get("duckdb-engine.fixed");
-    this.arrowRow = coefficients.get("transfer.arrow.row");
+    this.arrowValue = coefficients.get("transfer.arrow.value");
+    this.jdbcValue = coefficients.get("transfer.jdbc.value");
+    this.jdbcArrowValue = coefficients.get("transfer.jdbc-arrow.value");
+  }
+
+  /**
+   * How a leaf's rows would reach the engine: from its backend as Arrow, from its backend over
+   * JDBC, or from the JVM (a leaf that is not one backend fragment).
+   */
+  private static EngineInput.Source transferOf(RelNode leaf) {
+    if (!(leaf instanceof BackendToEnumerableConverter)
+        || !(leaf.getInput(0).getConvention() instanceof BackendConvention)) {
+      return EngineInput.Source.JVM;
+    }
+    try {
+      return ((BackendConvention) leaf.getInput(0).getConvention()).dataSource()
+          .isWrapperFor(DuckDbDataSource.class)
+          ? EngineInput.Source.BACKEND_ARROW : EngineInput.Source.BACKEND_JDBC;
+    } catch (SQLException e) {
+      return EngineInput.Source.BACKEND_JDBC;
+    }
   }
 
   /**
@@ -158,11 +180,26 @@ public final class PlacementEngine {
       return null;
     }
     RelMetadataQuery mq = top.getCluster().getMetadataQuery();
+    // Both ways pay for the rows the operators take in, and for reading the inputs' values
+    // (rows times columns): into the JVM through JDBC, into the engine as Arrow (from a
+    // DuckDB-based backend, or from the JVM) or from a JDBC result straight into Arrow.
     double rowsIn = rowsIn(top, mq);
     double jvm = rowsIn * jvmRow;
     double engine = engineFixed + rowsIn * engineRow;
     for (RelNode leaf : leaves) {
-      engine += rows(mq, leaf) * arrowRow;
+      double values = rows(mq, leaf) * leaf.getRowType().getFieldCount();
+      switch (transferOf(leaf)) {
+      case BACKEND_ARROW:
+        jvm += values * jdbcValue;
+        engine += values * arrowValue;
+        break;
+      case BACKEND_JDBC:
+        jvm += values * jdbcValue;
+        engine += values * jdbcArrowValue;
+        break;
+      default:
+        engine += values * arrowValue;
+      }
     }
     String decision;
     if (placement == Placement.DUCKDB) {
@@ -231,7 +268,7 @@ public final class PlacementEngine {
         top.getCluster().traitSetOf(EnumerableConvention.INSTANCE)
             .replaceIfs(RelCollationTraitDef.INSTANCE,
                 () -> collations == null ? List.of() : collations),
-        top.getRowType(), "duckdb", plan, inputs, rows(mq, top), decision);
+        top.getRowType(), "duckdb", plan, inputs, rows(mq, top), rowsIn, decision);
   }
 
   /**
@@ -349,7 +386,7 @@ public final class PlacementEngine {
    * operators: what either engine processes (the subplan ends where {@link #collectLeaves}
    * ends it).
    */
-  private static double rowsIn(RelNode node, RelMetadataQuery mq) {
+  static double rowsIn(RelNode node, RelMetadataQuery mq) {
     double in = 0;
     for (RelNode input : node.getInputs()) {
       in += rows(mq, input);

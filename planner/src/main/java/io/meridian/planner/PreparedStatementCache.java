@@ -29,9 +29,13 @@ final class PreparedStatementCache {
   private static final Map<CalciteSchema, Cache<Key, CalcitePrepare.CalciteSignature<?>>>
       BY_CONNECTION = new WeakHashMap<>();
 
-  /** {@code feedback}: the plan was made before row counts observed since changed estimates. */
+  /**
+   * {@code feedback}: the plan was made before row counts observed since changed estimates;
+   * {@code coefficients}: the cost coefficients it was planned with (calibration replaces
+   * them; compared by identity).
+   */
   private record Key(String sql, List<String> defaultSchema, Type elementType,
-      long maxRowCount, long feedback) {
+      long maxRowCount, long feedback, Object coefficients) {
   }
 
   private PreparedStatementCache() {
@@ -46,8 +50,9 @@ final class PreparedStatementCache {
 
   private static Key key(CalcitePrepare.Context context, String sql, Type elementType,
       long maxRowCount) {
+    SessionSettings settings = SessionSettings.of(context.getRootSchema());
     return new Key(sql, List.copyOf(context.getDefaultSchemaPath()), elementType, maxRowCount,
-        SessionSettings.of(context.getRootSchema()).observed().generation());
+        settings.observed().generation(), settings.coefficients());
   }
 
   /** Returns the connection's prepared form of a query, or null. */

@@ -58,8 +58,8 @@ final class SemiJoinReducer {
   private final long maxArrowKeys;
   private final double maxFraction;
   private final int batchKeys;
-  private final double jdbcRow;
-  private final double arrowRow;
+  private final double jdbcValue;
+  private final double arrowValue;
 
   private SemiJoinReducer(Map<RelNode, Integer> leafIndex, List<RelNode> leaves,
       List<EngineInput> inputs, RelMetadataQuery mq, EngineCoefficients coefficients) {
@@ -71,8 +71,8 @@ final class SemiJoinReducer {
     this.maxArrowKeys = (long) coefficients.get("semijoin.max-keys-arrow");
     this.maxFraction = coefficients.get("semijoin.max-fraction");
     this.batchKeys = (int) coefficients.get("semijoin.batch-keys");
-    this.jdbcRow = coefficients.get("transfer.jdbc.row");
-    this.arrowRow = coefficients.get("transfer.arrow.row");
+    this.jdbcValue = coefficients.get("transfer.jdbc-arrow.value");
+    this.arrowValue = coefficients.get("transfer.arrow.value");
   }
 
   /**
@@ -226,9 +226,9 @@ final class SemiJoinReducer {
       return;
     }
     double kept = targetRows * Math.min(1, keys / targetDistinct);
-    double perRow = in.source() == EngineInput.Source.BACKEND_ARROW ? arrowRow : jdbcRow;
-    // A key sent costs about what a row moved over JDBC does.
-    if ((targetRows - kept) * perRow <= keys * jdbcRow) {
+    double perValue = in.source() == EngineInput.Source.BACKEND_ARROW ? arrowValue : jdbcValue;
+    // A key sent costs about what a value moved over JDBC does.
+    if ((targetRows - kept) * in.columns().size() * perValue <= keys * jdbcValue) {
       return;
     }
     candidates.add(new KeyReduction(target[0], target[1], source[0], source[1], keys,

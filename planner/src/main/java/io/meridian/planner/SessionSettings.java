@@ -2,6 +2,7 @@ package io.meridian.planner;
 
 import io.meridian.planner.metadata.ObservedCardinalities;
 
+import io.meridian.cost.CostModel;
 import io.meridian.cost.EngineCoefficients;
 
 import org.apache.calcite.jdbc.CalciteSchema;
@@ -15,24 +16,29 @@ import static java.util.Objects.requireNonNull;
  * What a session's planning depends on beyond its SQL: where cross-backend work may run
  * ({@link Placement}, the {@code placement} connection property), whether the DuckDB engine's
  * inputs may be narrowed by each other's join keys (semi-join reduction, on unless the
- * connection property {@code reduction} is {@code off}), and the cost coefficients
- * (the built-in ones with the server configuration's overrides), and the row counts the
+ * connection property {@code reduction} is {@code off}), the cost model (whose coefficients
+ * calibration may replace between two statements), and the row counts the
  * server's statements observed ({@link ObservedCardinalities}). Recorded when a connection
  * opens, found again from the connection's root schema when a statement is prepared.
  */
-record SessionSettings(Placement placement, boolean reduce, EngineCoefficients coefficients,
+record SessionSettings(Placement placement, boolean reduce, CostModel costModel,
     ObservedCardinalities observed) {
   private static final Map<CalciteSchema, SessionSettings> SESSIONS = new WeakHashMap<>();
   private static final SessionSettings DEFAULT = new SessionSettings(Placement.AUTO, true,
-      EngineCoefficients.builtIn(), new ObservedCardinalities());
+      new CostModel(EngineCoefficients.builtIn()), new ObservedCardinalities());
 
   /** The connection property that turns semi-join reduction off ({@code off}) or on. */
   static final String REDUCTION = "reduction";
 
   SessionSettings {
     requireNonNull(placement, "placement");
-    requireNonNull(coefficients, "coefficients");
+    requireNonNull(costModel, "costModel");
     requireNonNull(observed, "observed");
+  }
+
+  /** Returns the coefficients to plan the next statement with. */
+  EngineCoefficients coefficients() {
+    return costModel.current();
   }
 
   /** Records the settings of the session whose root schema is {@code root}. */

@@ -70,6 +70,8 @@ final class MeridianMeta extends JdbcMeta {
     String sql;
     PlanSummary plan;
     double firstFrameMs;
+    /** Nanoseconds the server spent executing and fetching (not waiting for the client). */
+    long busyNanos;
     long rows;
 
     Trace(String connectionId, String sql) {
@@ -83,25 +85,18 @@ final class MeridianMeta extends JdbcMeta {
      * estimates ({@code ObservedCardinalities}).
      */
     void finish(String status, String sqlState, String error, boolean complete) {
-      Map<Integer, Long> fragmentRows = new HashMap<>();
-      if (plan != null) {
-        for (PlanSummary.Fragment f : plan.fragments()) {
-          long n = counters.rows(f.id());
-          if (n >= 0) {
-            fragmentRows.put(f.id(), n);
-          }
-        }
-      }
       double totalMs = (System.nanoTime() - start) / 1e6;
+      Map<Integer, StatementRecord.FragmentRun> runs = StatementRecord.runs(plan, counters);
       StatementRecord statement = new StatementRecord(startedAt,
           users.getOrDefault(connectionId, "anonymous"), connectionId, sql == null ? "" : sql,
-          plan, firstFrameMs == 0 ? totalMs : firstFrameMs, totalMs, rows, status, sqlState,
-          error, fragmentRows, complete);
+          plan, firstFrameMs == 0 ? totalMs : firstFrameMs, totalMs, busyNanos / 1e6,
+          counters.planNanos() / 1e6, rows, status, sqlState, error, runs, complete);
       if (statement.countsAreWhole()) {
         for (PlanSummary.Fragment f : plan.fragments()) {
-          Long n = fragmentRows.get(f.id());
-          if (n != null && f.feedbackKey() != null) {
-            driver.observedCardinalities().record(f.feedbackKey(), n, f.estimatedRows());
+          StatementRecord.FragmentRun run = runs.get(f.id());
+          if (run != null && run.rows() >= 0 && f.feedbackKey() != null) {
+            driver.observedCardinalities().record(f.feedbackKey(), run.rows(),
+                f.estimatedRows());
           }
         }
       }
@@ -312,6 +307,9 @@ final class MeridianMeta extends JdbcMeta {
     }
     try (ThreadScoped.Scope scope = trace == null ? null : trace.counters.enter()) {
       ExecuteResult result = call.run();
+      if (trace != null) {
+        trace.busyNanos += System.nanoTime() - trace.start;
+      }
       long rows = 0;
       boolean done = true;
       for (MetaResultSet set : result.resultSets) {
@@ -412,9 +410,13 @@ final class MeridianMeta extends JdbcMeta {
         : Math.max(fetchMaxRowCount, MIN_FETCH_ROWS);
     Trace trace = running.get(h.id);
     Frame frame;
+    long fetchStart = System.nanoTime();
     try (ThreadScoped.Scope scope = trace == null ? null : trace.counters.enter()) {
       frame = this.<Frame, NoSuchStatementException, MissingResultsException>inTransaction(h,
           () -> super.fetch(h, offset, rows));
+      if (trace != null) {
+        trace.busyNanos += System.nanoTime() - fetchStart;
+      }
     } catch (AvaticaRuntimeException e) {
       if (trace != null && running.remove(h.id) != null) {
         trace.finish(isCancellation(e) ? "cancelled" : "error", e.getSqlState(),

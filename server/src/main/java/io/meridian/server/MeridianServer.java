@@ -5,6 +5,7 @@ import io.meridian.cost.EngineCoefficients;
 import io.meridian.planner.CatalogRegistry;
 import io.meridian.planner.MeridianDriver;
 import io.meridian.server.config.MeridianConfig;
+import io.meridian.server.workload.CostCalibrator;
 import io.meridian.server.workload.WorkloadLog;
 
 import org.apache.calcite.avatica.remote.Driver.Serialization;
@@ -55,14 +56,16 @@ public final class MeridianServer implements AutoCloseable {
   private final MeridianDriver driver;
   private final MeridianMeta meta;
   private final WorkloadLog workload;
+  private final CostCalibrator calibrator;
   private final HttpServer http;
   private final ScheduledExecutorService prober;
   private final Map<String, Boolean> available;
 
   private MeridianServer(MeridianConfig config, CatalogRegistry catalogs, MeridianDriver driver,
-      MeridianMeta meta, WorkloadLog workload, HttpServer http, ScheduledExecutorService prober,
-      Map<String, Boolean> available) {
+      MeridianMeta meta, WorkloadLog workload, CostCalibrator calibrator, HttpServer http,
+      ScheduledExecutorService prober, Map<String, Boolean> available) {
     this.workload = workload;
+    this.calibrator = calibrator;
     this.config = config;
     this.catalogs = catalogs;
     this.driver = driver;
@@ -79,6 +82,7 @@ public final class MeridianServer implements AutoCloseable {
   public static MeridianServer start(MeridianConfig config) throws SQLException {
     requireNonNull(config, "config");
     WorkloadLog workload = config.workloadLog() ? openWorkloadLog(config.dataDir()) : null;
+    CostCalibrator calibrator = null;
     CatalogRegistry catalogs;
     try {
       catalogs = CatalogRegistry.create(config.catalogs(),
@@ -96,6 +100,11 @@ public final class MeridianServer implements AutoCloseable {
       MeridianMeta meta = new MeridianMeta(driver, cache, workload);
       if (workload != null) {
         workload.loadObservationsInto(driver.observedCardinalities());
+        if (!config.calibration().equals(MeridianConfig.CALIBRATION_OFF)) {
+          // The starting coefficients give way to the newest calibrated ones.
+          calibrator = CostCalibrator.start(workload, driver,
+              config.calibration().equals(MeridianConfig.CALIBRATION_AUTO));
+        }
       }
       Serialization serialization = Serialization.valueOf(config.serialization());
       ServerCustomizer<Server> bind = server -> {
@@ -137,14 +146,17 @@ public final class MeridianServer implements AutoCloseable {
         return t;
       });
       MeridianServer server =
-          new MeridianServer(config, catalogs, driver, meta, workload, http, prober,
-              available);
+          new MeridianServer(config, catalogs, driver, meta, workload, calibrator, http,
+              prober, available);
       server.probeAll(true);
       http.start();
       prober.scheduleWithFixedDelay(() -> server.probeAll(false), RETRY_SECONDS,
           RETRY_SECONDS, TimeUnit.SECONDS);
       return server;
     } catch (RuntimeException | SQLException e) {
+      if (calibrator != null) {
+        calibrator.close();
+      }
       if (workload != null) {
         workload.close();
       }
@@ -229,6 +241,9 @@ public final class MeridianServer implements AutoCloseable {
     prober.shutdownNow();
     http.stop();
     meta.closeAllConnections();
+    if (calibrator != null) {
+      calibrator.close();
+    }
     if (workload != null) {
       workload.close(); // writes what is queued, before the catalogs (and its database) close
     }

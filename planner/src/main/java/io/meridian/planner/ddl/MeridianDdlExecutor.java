@@ -2,6 +2,8 @@ package io.meridian.planner.ddl;
 
 import io.meridian.adapter.LakeCatalog;
 import io.meridian.adapter.jdbc.BackendCatalogSchema;
+import io.meridian.cost.CostModel;
+import io.meridian.planner.MeridianDriver;
 
 import org.apache.calcite.jdbc.CalcitePrepare;
 import org.apache.calcite.jdbc.CalciteSchema;
@@ -173,6 +175,23 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
       fill(target.display(), quoted(target.catalog().catalogName(), target.schema(),
           target.table()), definition.querySql(), context,
           () -> target.catalog().dropTable(target.schema(), target.table()));
+    }
+  }
+
+  /** {@code CALIBRATE [FROM WORKLOAD]}: the server's calibrator does the work. */
+  public void execute(SqlCalibrate calibrate, CalcitePrepare.Context context) {
+    CostModel.Calibrator calibrator =
+        MeridianDriver.costModel(context.getRootSchema()).calibrator();
+    if (calibrator == null) {
+      throw new DdlException("calibration is off: it needs the workload log"
+          + " (server.workload-log) and server.calibration auto or manual");
+    }
+    try {
+      LOG.info("CALIBRATE: {}", calibrator.calibrate(calibrate.fromWorkload));
+    } catch (DdlException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new DdlException("calibration failed: " + e.getMessage());
     }
   }
 

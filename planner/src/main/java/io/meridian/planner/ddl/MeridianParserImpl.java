@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  * Meridian's SQL parser: Calcite's Babel parser (every common dialect's query syntax, and
  * {@code CREATE TABLE [IF NOT EXISTS] t (columns) | AS query}), plus the DDL statements Babel does
  * not parse: {@code DROP TABLE [IF EXISTS] t} and
- * {@code CREATE [UNIQUE] INDEX [IF NOT EXISTS] i ON t (columns)}.
+ * {@code CREATE [UNIQUE] INDEX [IF NOT EXISTS] i ON t (columns)}, and Meridian's own
+ * {@code CALIBRATE [FROM WORKLOAD]} ({@link SqlCalibrate}).
  *
  * <p>The added statements are recognised by their leading keywords; their names are parsed by
  * the Babel grammar itself (with the connection's quoting and casing rules), on the original
@@ -60,6 +61,8 @@ public class MeridianParserImpl extends SqlBabelParserImpl {
       "(?is)^(\\s*CREATE\\s+(UNIQUE\\s+)?INDEX\\s+(IF\\s+NOT\\s+EXISTS\\s+)?)(\\S.*?)"
           + "(\\s+ON\\s+)(\\S.*?)(\\()(.*)\\)\\s*;?\\s*$");
 
+  private static final Pattern CALIBRATE = Pattern.compile(
+      "(?is)^\\s*CALIBRATE(\\s+FROM\\s+WORKLOAD)?\\s*;?\\s*$");
   private static final Pattern CREATE_TABLE = Pattern.compile("(?is)^\\s*CREATE\\s+TABLE\\b");
   private static final Pattern TABLE_PRIMARY_KEY = Pattern.compile(
       "(?is)(,\\s*(?:CONSTRAINT\\s+\\S+\\s+)?PRIMARY\\s+KEY\\s*\\()([^)]*)\\)");
@@ -84,6 +87,10 @@ public class MeridianParserImpl extends SqlBabelParserImpl {
       if (drop.matches()) {
         SqlIdentifier name = parseTableName(sql, drop.end(1));
         return SqlDdlNodes.dropTable(SqlParserPos.ZERO, drop.group(2) != null, name);
+      }
+      Matcher calibrate = CALIBRATE.matcher(sql);
+      if (calibrate.matches()) {
+        return new SqlCalibrate(SqlParserPos.ZERO, calibrate.group(1) != null);
       }
       Matcher index = CREATE_INDEX.matcher(sql);
       if (index.matches()) {

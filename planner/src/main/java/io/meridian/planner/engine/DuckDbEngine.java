@@ -214,6 +214,7 @@ public final class DuckDbEngine {
       }
     }
     javax.sql.DataSource dataSource = (javax.sql.DataSource) rows;
+    long start = System.nanoTime();
     if (input.source() == EngineInput.Source.BACKEND_ARROW) {
       List<KeyReduction> applied = new ArrayList<>();
       for (KeyReduction reduction : plan.reductionsOf(i)) {
@@ -234,7 +235,8 @@ public final class DuckDbEngine {
         }
       }
       if (!applied.isEmpty()) {
-        return readArrowReduced(dataSource, input, applied, shipments, allocator);
+        return counted(input, readArrowReduced(dataSource, input, applied, shipments, allocator),
+            start, false);
       }
     } else {
       Map<KeyReduction, Set<Object>> sending = new LinkedHashMap<>();
@@ -257,14 +259,23 @@ public final class DuckDbEngine {
           for (String sql : fewest.getKey().statements(input, fewest.getValue())) {
             parts.add(readBackend(dataSource, sql, input, i, allocator));
           }
-          return ArrowShipment.concat(parts);
+          return counted(input, ArrowShipment.concat(parts), start, false);
         } finally {
           parts.forEach(ArrowShipment::close);
         }
       }
     }
-    ArrowShipment shipment = readBackend(dataSource, input.sql(), input, i, allocator);
-    FragmentCounters.add(input.fragmentId(), shipment.rows());
+    return counted(input, readBackend(dataSource, input.sql(), input, i, allocator), start,
+        true);
+  }
+
+  /**
+   * Counts a backend input's rows and read time for the workload log; rows narrowed by another
+   * input's keys are not the fragment's rows ({@code whole} false), and count as moved only.
+   */
+  private static ArrowShipment counted(EngineInput input, ArrowShipment shipment, long start,
+      boolean whole) {
+    FragmentCounters.add(input.fragmentId(), shipment.rows(), System.nanoTime() - start, whole);
     return shipment;
   }
 

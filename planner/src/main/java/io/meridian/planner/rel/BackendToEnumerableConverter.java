@@ -31,7 +31,7 @@ import java.util.List;
 
 /**
  * Moves the rows of a backend fragment into the JVM: one SQL statement sent to the backend, its
- * result read over JDBC. Its cost is the cost of moving those rows ({@code transfer.jdbc.row}
+ * result read over JDBC. Its cost is the cost of moving those rows ({@code planner.backend-row}
  * per row, from the cost model), so that the planner keeps work inside a backend whenever that
  * moves fewer rows (Calcite's own converter costs a tenth of a row each, which lets an in-JVM
  * join of two whole tables look cheaper than the backend's join).
@@ -40,7 +40,7 @@ public final class BackendToEnumerableConverter extends JdbcToEnumerableConverte
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(BackendToEnumerableConverter.class);
   private static final double TRANSFER_PER_ROW =
-      EngineCoefficients.builtIn().get("transfer.jdbc.row");
+      EngineCoefficients.builtIn().get("planner.backend-row");
 
   public BackendToEnumerableConverter(RelOptCluster cluster, RelTraitSet traits, RelNode input) {
     super(cluster, traits, input);

@@ -46,6 +46,7 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
   private final DuckDbEngine.Plan plan;
   private final ImmutableList<RelNode> inputs;
   private final double rows;
+  private final double rowsIn;
   private final String decision;
 
   /**
@@ -54,9 +55,11 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
    * @param plan what the engine runs and how each input reaches it
    * @param inputs the plan nodes that produce the inputs (a backend fragment whose statement
    *     the engine sends itself is shown, not run, from here)
+   * @param rowsIn the rows the engine's operators take in, by the estimates (the quantity its
+   *     per-row cost multiplies)
    */
   public EngineExecution(RelOptCluster cluster, RelTraitSet traits, RelDataType rowType,
-      String engine, DuckDbEngine.Plan plan, List<RelNode> inputs, double rows,
+      String engine, DuckDbEngine.Plan plan, List<RelNode> inputs, double rows, double rowsIn,
       String decision) {
     super(cluster, traits);
     this.rowType = requireNonNull(rowType, "rowType");
@@ -64,7 +67,13 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
     this.plan = requireNonNull(plan, "plan");
     this.inputs = ImmutableList.copyOf(inputs);
     this.rows = rows;
+    this.rowsIn = rowsIn;
     this.decision = requireNonNull(decision, "decision");
+  }
+
+  /** Returns the rows the engine's operators take in, by the estimates. */
+  public double rowsIn() {
+    return rowsIn;
   }
 
   /** Returns the engine's name ({@code duckdb}). */
@@ -92,7 +101,7 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
 
   @Override public RelNode copy(RelTraitSet traitSet, List<RelNode> newInputs) {
     return new EngineExecution(getCluster(), traitSet, rowType, engine, plan, newInputs, rows,
-        decision);
+        rowsIn, decision);
   }
 
   @Override protected RelDataType deriveRowType() {

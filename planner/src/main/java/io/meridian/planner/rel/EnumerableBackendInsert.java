@@ -43,7 +43,7 @@ import static java.util.Objects.requireNonNull;
  */
 public final class EnumerableBackendInsert extends TableModify implements EnumerableRel {
   private static final double TRANSFER_PER_ROW =
-      EngineCoefficients.builtIn().get("transfer.jdbc.row");
+      EngineCoefficients.builtIn().get("planner.backend-row");
 
   private final BackendConvention target;
 

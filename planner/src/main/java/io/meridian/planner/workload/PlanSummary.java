@@ -3,13 +3,19 @@ package io.meridian.planner.workload;
 import io.meridian.adapter.jdbc.BackendConvention;
 import io.meridian.adapter.jdbc.CatalogDataSource;
 import io.meridian.planner.metadata.ObservedCardinalities;
+import io.meridian.planner.engine.EngineInput;
+import io.meridian.planner.rel.BackendStatement;
 import io.meridian.planner.rel.BackendToEnumerableConverter;
+import io.meridian.planner.rel.EnumerableRowCounter;
 import io.meridian.planner.rel.EngineExecution;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 
+import org.apache.calcite.adapter.enumerable.EnumerableBatchNestedLoopJoin;
+import org.apache.calcite.adapter.enumerable.EnumerableCorrelate;
 import org.apache.calcite.adapter.enumerable.EnumerableLimit;
+import org.apache.calcite.adapter.enumerable.EnumerableRel;
 import org.apache.calcite.plan.Convention;
 import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.rel.RelNode;
@@ -34,18 +40,67 @@ import java.util.TreeSet;
  * here; the server takes the summary of what a request prepared with {@link #takeLast}.
  */
 public record PlanSummary(String placement, List<String> catalogs, List<String> tables,
-    List<Fragment> fragments, boolean limited, String plan) {
+    List<Fragment> fragments, boolean limited, String plan, double jvmRows,
+    List<Edge> jvmEdges) {
+
+  /**
+   * Rows that enter one of the JVM's operators: from a fragment, or from another JVM operator
+   * through an {@link EnumerableRowCounter} ({@code id} is the fragment's or the counter's, as
+   * {@link FragmentCounters#rows} knows it), with the planner's estimate.
+   */
+  public record Edge(int id, double estimatedRows) {
+  }
+
+  /**
+   * Adds a row counter between every two JVM operators of a query's plan, so that the rows the
+   * JVM takes in are counted, not estimated (calibration weighs the JVM's time against them).
+   * Inputs that depend on an outer row (a correlation's, a nested-loop batch's right side)
+   * are left as they are.
+   */
+  public static RelNode withRowCounters(RelNode node) {
+    if (node instanceof BackendToEnumerableConverter || !(node instanceof EnumerableRel)) {
+      return node;
+    }
+    List<RelNode> inputs = new ArrayList<>();
+    boolean changed = false;
+    for (int i = 0; i < node.getInputs().size(); i++) {
+      RelNode input = node.getInput(i);
+      RelNode counted = withRowCounters(input);
+      boolean correlated = i > 0 && (node instanceof EnumerableCorrelate
+          || node instanceof EnumerableBatchNestedLoopJoin);
+      if (!(node instanceof EngineExecution) && !correlated && isJvmOperator(counted)) {
+        counted = new EnumerableRowCounter(counted.getCluster(), counted.getTraitSet(), counted);
+      }
+      inputs.add(counted);
+      changed |= counted != input;
+    }
+    return changed ? node.copy(node.getTraitSet(), inputs) : node;
+  }
+
+  private static boolean isJvmOperator(RelNode node) {
+    return node instanceof EnumerableRel && !(node instanceof BackendToEnumerableConverter)
+        && !(node instanceof EngineExecution) && !(node instanceof EnumerableRowCounter);
+  }
 
   /**
    * One fragment: {@code engine} is the catalog whose backend runs it, or {@code duckdb} for
    * Meridian's embedded engine; {@code role} says how its rows move: {@code jdbc} (read into the
    * JVM), {@code engine} (the engine's result, read into the JVM) or {@code arrow} (shipped from
-   * the backend into the engine as Arrow, not counted). {@code id} matches
+   * the backend into the engine as Arrow). {@code id} matches
    * {@link FragmentCounters#rows}. {@code feedbackKey} names a filtered scan whose observed
    * rows later estimates use ({@link ObservedCardinalities}), or is null.
+   *
+   * <p>For calibration: {@code parent} is the id of the engine fragment that reads this one
+   * (-1: the JVM reads it); {@code backendType} the backend's type ({@code postgres}, ...;
+   * {@code duckdb-engine} for the engine); {@code scannedRows} the rows of the tables the
+   * fragment scans (NaN when it is a statement sent whole, whose plan the backend makes);
+   * {@code rowsIn} the rows the engine's operators take in (engine fragments; else 0);
+   * {@code estimatedBytes} its estimated rows times their estimated width; {@code columns}
+   * the columns of its rows.
    */
   public record Fragment(int id, String engine, String role, double estimatedRows,
-      @Nullable String feedbackKey) {
+      @Nullable String feedbackKey, int parent, String backendType, double scannedRows,
+      double rowsIn, double estimatedBytes, int columns) {
   }
 
   private static final ThreadLocal<PlanSummary> CAPTURED = new ThreadLocal<>();
@@ -59,13 +114,74 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
     Set<String> catalogs = new TreeSet<>();
     Set<String> tables = new TreeSet<>();
     List<Fragment> fragments = new ArrayList<>();
-    collect(root, mq, catalogs, tables, fragments, false);
+    collect(root, mq, catalogs, tables, fragments, false, -1);
+    List<Edge> edges = new ArrayList<>();
+    jvmEdges(root, mq, edges);
     return new PlanSummary(placement, List.copyOf(catalogs), List.copyOf(tables),
-        List.copyOf(fragments), limits(root), RelOptUtil.toString(root));
+        List.copyOf(fragments), limits(root), RelOptUtil.toString(root),
+        rows(mq, root) + edges.stream().mapToDouble(Edge::estimatedRows).sum(),
+        List.copyOf(edges));
   }
 
-  /** Whether an operator may stop reading its input early (then counts are partial). */
+  /**
+   * The inputs of the JVM's operators under {@code node} (what {@code enumerable.row-cpu}
+   * multiplies is the sum of their rows): of every operator outside backend fragments and the
+   * engine, including the JVM plans that feed the engine.
+   */
+  private static void jvmEdges(RelNode node, RelMetadataQuery mq, List<Edge> edges) {
+    if (node instanceof BackendToEnumerableConverter) {
+      return;
+    }
+    for (int i = 0; i < node.getInputs().size(); i++) {
+      RelNode input = node.getInput(i);
+      if (node instanceof EngineExecution) {
+        if (((EngineExecution) node).input(i).source() == EngineInput.Source.JVM) {
+          jvmEdges(input, mq, edges);
+        }
+      } else if (!(node instanceof EnumerableRowCounter)) {
+        edges.add(new Edge(input.getId(), rows(mq, input)));
+        jvmEdges(input, mq, edges);
+      } else {
+        jvmEdges(input, mq, edges);
+      }
+    }
+  }
+
+  private static double rows(RelMetadataQuery mq, RelNode node) {
+    Double rows = mq.getRowCount(node);
+    return rows == null ? 0 : rows;
+  }
+
+  private static double bytes(RelMetadataQuery mq, RelNode node) {
+    Double width = mq.getAverageRowSize(node);
+    return width == null ? Double.NaN : width * rows(mq, node);
+  }
+
+  /** The rows of the tables a backend fragment scans; NaN for a statement sent whole. */
+  private static double scannedRows(RelNode node, RelMetadataQuery mq) {
+    if (node instanceof BackendStatement) {
+      return Double.NaN;
+    }
+    if (node instanceof TableScan) {
+      return rows(mq, node);
+    }
+    double scanned = 0;
+    for (RelNode input : node.getInputs()) {
+      scanned += scannedRows(input, mq);
+    }
+    // A limit over a scan stops it early (at most about as many rows as it returns).
+    return node instanceof Sort && ((Sort) node).fetch != null
+        ? Math.min(scanned, rows(mq, node)) : scanned;
+  }
+
+  /**
+   * Whether an operator may stop reading its input early (then counts are partial). A limit
+   * inside a backend fragment does not: the fragment's count is what its backend returned.
+   */
   private static boolean limits(RelNode node) {
+    if (node instanceof BackendToEnumerableConverter) {
+      return false;
+    }
     if (node instanceof Sort && (((Sort) node).fetch != null || ((Sort) node).offset != null)
         || node instanceof EnumerableLimit) {
       return true;
@@ -74,7 +190,7 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
   }
 
   private static void collect(RelNode node, RelMetadataQuery mq, Set<String> catalogs,
-      Set<String> tables, List<Fragment> fragments, boolean engineInput) {
+      Set<String> tables, List<Fragment> fragments, boolean engineInput, int parent) {
     String catalog = catalogOf(node.getConvention());
     if (catalog != null) {
       catalogs.add(catalog);
@@ -85,17 +201,37 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
     if (node instanceof BackendToEnumerableConverter) {
       String engine = catalogOf(node.getInput(0).getConvention());
       fragments.add(new Fragment(node.getId(), engine == null ? "?" : engine,
-          engineInput ? "arrow" : "jdbc", mq.getRowCount(node),
-          ObservedCardinalities.key(node.getInput(0))));
+          engineInput ? "arrow" : "jdbc", rows(mq, node),
+          ObservedCardinalities.key(node.getInput(0)), parent,
+          typeOf(node.getInput(0).getConvention()), scannedRows(node.getInput(0), mq), 0,
+          bytes(mq, node), node.getRowType().getFieldCount()));
     } else if (node instanceof EngineExecution) {
-      fragments.add(new Fragment(node.getId(), ((EngineExecution) node).engine()
-          .toLowerCase(Locale.ROOT), "engine", mq.getRowCount(node), null));
+      EngineExecution engine = (EngineExecution) node;
+      fragments.add(new Fragment(node.getId(), engine.engine().toLowerCase(Locale.ROOT),
+          "engine", rows(mq, node), null, parent,
+          engine.engine().toLowerCase(Locale.ROOT) + "-engine", 0, engine.rowsIn(),
+          bytes(mq, node), node.getRowType().getFieldCount()));
+      parent = node.getId();
     }
     for (int i = 0; i < node.getInputs().size(); i++) {
       collect(node.getInput(i), mq, catalogs, tables, fragments,
           node instanceof EngineExecution && ((EngineExecution) node).input(i).source()
-              == io.meridian.planner.engine.EngineInput.Source.BACKEND_ARROW);
+              == EngineInput.Source.BACKEND_ARROW, parent);
     }
+  }
+
+  private static String typeOf(Convention convention) {
+    if (convention instanceof BackendConvention) {
+      try {
+        javax.sql.DataSource ds = ((BackendConvention) convention).dataSource();
+        if (ds.isWrapperFor(CatalogDataSource.class)) {
+          return ds.unwrap(CatalogDataSource.class).type();
+        }
+      } catch (SQLException e) {
+        // unknown
+      }
+    }
+    return "?";
   }
 
   private static String catalogOf(Convention convention) {

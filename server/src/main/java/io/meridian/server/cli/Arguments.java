@@ -2,6 +2,7 @@ package io.meridian.server.cli;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,9 +12,15 @@ import java.util.Set;
 final class Arguments {
   private final Map<String, String> options = new HashMap<>();
   private final List<String> positional = new ArrayList<>();
+  private final Set<String> flags = new HashSet<>();
   private final boolean help;
 
   Arguments(List<String> args, Set<String> optionNames) {
+    this(args, optionNames, Set.of());
+  }
+
+  /** {@code flagNames}: options that take no value ({@code --from-workload}). */
+  Arguments(List<String> args, Set<String> optionNames, Set<String> flagNames) {
     boolean h = false;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
@@ -26,6 +33,10 @@ final class Arguments {
         if (eq >= 0) {
           value = name.substring(eq + 1);
           name = name.substring(0, eq);
+        }
+        if (flagNames.contains(name) && value == null) {
+          flags.add(name);
+          continue;
         }
         if (!optionNames.contains(name)) {
           throw new UsageException("unknown option --" + name);
@@ -42,6 +53,11 @@ final class Arguments {
       }
     }
     this.help = h;
+  }
+
+  /** Whether the value-less option {@code --name} was given. */
+  boolean flag(String name) {
+    return flags.contains(name);
   }
 
   boolean help() {

@@ -41,6 +41,8 @@ public final class Main {
       "  sql     open an interactive SQL shell (sqlline) on a running server",
       "  workload  report on the workload log of a running server: statement shapes, hot",
       "          tables, estimation errors, recommendations",
+      "  calibrate  measure the cost coefficients of a running server's engines and catalogs",
+      "          with a short built-in workload (or fit them to its workload log)",
       "",
       "Run 'meridian <command> --help' for the options of a command.");
 
@@ -74,6 +76,18 @@ public final class Main {
       "  --url URL    JDBC URL of the server (default " + DEFAULT_URL + ")",
       "  --top N      rows per section (default 10)");
 
+  private static final String CALIBRATE_USAGE = String.join("\n",
+      "Usage: meridian calibrate [--url URL] [--from-workload]",
+      "",
+      "Calibrates the cost model of a running server (the CALIBRATE statement): runs a short",
+      "built-in workload (joins and unions of each pair of catalogs' largest tables, in the JVM",
+      "and in the DuckDB engine), fits the coefficients to the measured times, and prints them.",
+      "The server plans with them from the next statement on and keeps them in its data",
+      "directory (meridian.system.cost_coefficients).",
+      "  --url URL         JDBC URL of the server (default " + DEFAULT_URL + ")",
+      "  --from-workload   fit to the statements the workload log recorded instead",
+      "                    (CALIBRATE FROM WORKLOAD)");
+
   private static final String SQL_USAGE = String.join("\n",
       "Usage: meridian sql [--url URL]",
       "",
@@ -98,7 +112,8 @@ public final class Main {
     List<String> rest = args.subList(1, args.size());
     String usage = command.equals("serve") ? SERVE_USAGE
         : command.equals("query") ? QUERY_USAGE : command.equals("sql") ? SQL_USAGE
-        : command.equals("workload") ? WORKLOAD_USAGE : null;
+        : command.equals("workload") ? WORKLOAD_USAGE
+        : command.equals("calibrate") ? CALIBRATE_USAGE : null;
     if (usage == null) {
       err.println("meridian: unknown command '" + command + "'\n\n" + USAGE);
       return 2;
@@ -112,6 +127,9 @@ public final class Main {
         return query(new Arguments(rest, Set.of("url", "max-rows")), out, err, usage);
       case "workload":
         return workload(new Arguments(rest, Set.of("url", "top")), out, err, usage);
+      case "calibrate":
+        return calibrate(new Arguments(rest, Set.of("url"), Set.of("from-workload")), out, err,
+            usage);
       default:
         return sql(new Arguments(rest, Set.of("url")), out, usage);
       }
@@ -202,6 +220,33 @@ public final class Main {
         }
       } else {
         out.println("(" + s.getUpdateCount() + " rows affected)");
+      }
+      return 0;
+    } catch (SQLException | RuntimeException e) {
+      return clientFailure(e, url, err);
+    }
+  }
+
+  private static int calibrate(Arguments a, PrintStream out, PrintStream err, String usage) {
+    if (a.help()) {
+      out.println(usage);
+      return 0;
+    }
+    if (!a.positional().isEmpty()) {
+      throw new Arguments.UsageException("unexpected argument '" + a.positional().get(0) + "'");
+    }
+    String url = a.option("url").orElse(DEFAULT_URL);
+    boolean fromWorkload = a.flag("from-workload");
+    try (Connection c = DriverManager.getConnection(url);
+         Statement s = c.createStatement()) {
+      out.println(fromWorkload ? "Fitting the cost model to the workload log..."
+          : "Running the calibration workload (a minute or less at the demo's scale)...");
+      out.flush();
+      s.execute(fromWorkload ? "CALIBRATE FROM WORKLOAD" : "CALIBRATE");
+      try (ResultSet rs = s.executeQuery("SELECT version, coefficient, family,"
+          + " round(previous, 4) AS previous, round(value, 4) AS value, samples, note"
+          + " FROM meridian.system.cost_coefficients ORDER BY family, coefficient")) {
+        TablePrinter.print(rs, out, 1000);
       }
       return 0;
     } catch (SQLException | RuntimeException e) {

@@ -44,7 +44,8 @@ public final class ConfigurationManager {
   private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
   private static final Set<String> TOP_LEVEL = ImmutableSet.of("server", "data-dir", "catalogs", "cost");
   private static final Set<String> SERVER_FIELDS =
-      ImmutableSet.of("host", "port", "serialization", "users-file", "tls", "workload-log");
+      ImmutableSet.of("host", "port", "serialization", "users-file", "tls", "workload-log",
+          "calibration");
   private static final Pattern CATALOG_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final UnaryOperator<String> environment;
@@ -108,6 +109,7 @@ public final class ConfigurationManager {
     Path usersFile = null;
     MeridianConfig.Tls tls = null;
     boolean workloadLog = true;
+    String calibration = MeridianConfig.CALIBRATION_AUTO;
     JsonNode server = root.get("server");
     if (server != null && !server.isNull()) {
       if (!server.isObject()) {
@@ -156,6 +158,15 @@ public final class ConfigurationManager {
         }
         workloadLog = Boolean.parseBoolean(value);
       }
+      if (server.has("calibration")) {
+        calibration = scalar(source, "server.calibration", server.get("calibration"))
+            .toLowerCase(Locale.ROOT);
+        if (!Set.of(MeridianConfig.CALIBRATION_AUTO, MeridianConfig.CALIBRATION_MANUAL,
+            MeridianConfig.CALIBRATION_OFF).contains(calibration)) {
+          throw new ConfigException(source + ": field 'server.calibration' must be auto, manual"
+              + " or off");
+        }
+      }
       if (server.has("serialization")) {
         serialization = scalar(source, "server.serialization", server.get("serialization"))
             .toUpperCase(Locale.ROOT);
@@ -186,7 +197,7 @@ public final class ConfigurationManager {
       catalogs.add(catalog(source, entry.getKey(), entry.getValue()));
     }
     return new MeridianConfig(host, port, serialization, dataDir.normalize(), catalogs.build(),
-        costOverrides(source, root.get("cost")), usersFile, tls, workloadLog);
+        costOverrides(source, root.get("cost")), usersFile, tls, workloadLog, calibration);
   }
 
   /**

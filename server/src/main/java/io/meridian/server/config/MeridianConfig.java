@@ -29,7 +29,15 @@ import static java.util.Objects.requireNonNull;
 public record MeridianConfig(String host, int port, String serialization, Path dataDir,
     ImmutableList<CatalogSpec> catalogs, ImmutableMap<String, Double> costOverrides,
     @org.checkerframework.checker.nullness.qual.Nullable Path usersFile,
-    @org.checkerframework.checker.nullness.qual.Nullable Tls tls, boolean workloadLog) {
+    @org.checkerframework.checker.nullness.qual.Nullable Tls tls, boolean workloadLog,
+    String calibration) {
+  /** Calibration refits coefficients from the workload log by itself, and on request. */
+  public static final String CALIBRATION_AUTO = "auto";
+  /** Calibration runs only on request ({@code CALIBRATE}); stored results are used. */
+  public static final String CALIBRATION_MANUAL = "manual";
+  /** No calibration: the built-in coefficients with the configuration's overrides, always. */
+  public static final String CALIBRATION_OFF = "off";
+
   /**
    * The server's TLS key: a keystore file (PKCS12 or JKS) and its password, which
    * {@link #toString()} never shows.
@@ -54,6 +62,16 @@ public record MeridianConfig(String host, int port, String serialization, Path d
     requireNonNull(dataDir, "dataDir");
     requireNonNull(catalogs, "catalogs");
     requireNonNull(costOverrides, "costOverrides");
+    requireNonNull(calibration, "calibration");
+  }
+
+  /** A configuration that calibrates automatically ({@link #CALIBRATION_AUTO}). */
+  public MeridianConfig(String host, int port, String serialization, Path dataDir,
+      ImmutableList<CatalogSpec> catalogs, ImmutableMap<String, Double> costOverrides,
+      @org.checkerframework.checker.nullness.qual.Nullable Path usersFile,
+      @org.checkerframework.checker.nullness.qual.Nullable Tls tls, boolean workloadLog) {
+    this(host, port, serialization, dataDir, catalogs, costOverrides, usersFile, tls,
+        workloadLog, CALIBRATION_AUTO);
   }
 
   /** A configuration with the built-in cost coefficients and no authentication. */
@@ -65,25 +83,25 @@ public record MeridianConfig(String host, int port, String serialization, Path d
   /** Returns a copy listening on another port. */
   public MeridianConfig withPort(int newPort) {
     return new MeridianConfig(host, newPort, serialization, dataDir, catalogs, costOverrides,
-        usersFile, tls, workloadLog);
+        usersFile, tls, workloadLog, calibration);
   }
 
   /** Returns a copy with other cost coefficient overrides. */
   public MeridianConfig withCostOverrides(ImmutableMap<String, Double> overrides) {
     return new MeridianConfig(host, port, serialization, dataDir, catalogs, overrides, usersFile,
-        tls, workloadLog);
+        tls, workloadLog, calibration);
   }
 
   /** Returns a copy bound to another address. */
   public MeridianConfig withHost(String newHost) {
     return new MeridianConfig(newHost, port, serialization, dataDir, catalogs, costOverrides,
-        usersFile, tls, workloadLog);
+        usersFile, tls, workloadLog, calibration);
   }
 
   /** Returns a copy keeping its data elsewhere. */
   public MeridianConfig withDataDir(Path newDataDir) {
     return new MeridianConfig(host, port, serialization, newDataDir, catalogs, costOverrides,
-        usersFile, tls, workloadLog);
+        usersFile, tls, workloadLog, calibration);
   }
 
   /** Returns a copy that serves HTTPS with this key. */
@@ -95,12 +113,18 @@ public record MeridianConfig(String host, int port, String serialization, Path d
   /** Returns a copy that lets in only the users of a file (HTTP BASIC). */
   public MeridianConfig withUsersFile(Path file) {
     return new MeridianConfig(host, port, serialization, dataDir, catalogs, costOverrides, file,
-        tls, workloadLog);
+        tls, workloadLog, calibration);
   }
 
   /** Returns a copy with the workload log on or off. */
   public MeridianConfig withWorkloadLog(boolean on) {
     return new MeridianConfig(host, port, serialization, dataDir, catalogs, costOverrides,
-        usersFile, tls, on);
+        usersFile, tls, on, calibration);
+  }
+
+  /** Returns a copy with another calibration mode (auto, manual or off). */
+  public MeridianConfig withCalibration(String mode) {
+    return new MeridianConfig(host, port, serialization, dataDir, catalogs, costOverrides,
+        usersFile, tls, workloadLog, mode);
   }
 }

@@ -82,10 +82,36 @@ public final class WorkloadLog implements AutoCloseable {
       // Columns added since the first version of the log, for logs written before them.
       "ALTER TABLE log.queries ADD COLUMN IF NOT EXISTS tables VARCHAR",
       "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS feedback_key VARCHAR",
+      // Times for calibration (CostCalibrator).
+      "ALTER TABLE log.queries ADD COLUMN IF NOT EXISTS busy_ms DOUBLE",
+      "ALTER TABLE log.queries ADD COLUMN IF NOT EXISTS plan_ms DOUBLE",
+      "ALTER TABLE log.queries ADD COLUMN IF NOT EXISTS jvm_rows DOUBLE",
+      "ALTER TABLE log.queries ADD COLUMN IF NOT EXISTS jvm_ms DOUBLE",
+      "ALTER TABLE log.queries ADD COLUMN IF NOT EXISTS jvm_rows_actual DOUBLE",
+      "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS parent INTEGER",
+      "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS backend_type VARCHAR",
+      "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS scanned_rows DOUBLE",
+      "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS rows_in DOUBLE",
+      "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS moved_rows BIGINT",
+      "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS elapsed_ms DOUBLE",
+      "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS self_ms DOUBLE",
+      "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS estimated_bytes DOUBLE",
+      "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS columns INTEGER",
+      // Every coefficient set calibration made, newest last (CostCalibrator).
+      "CREATE TABLE IF NOT EXISTS log.coefficients (version VARCHAR, created_at TIMESTAMP,"
+          + " source VARCHAR, coefficient VARCHAR, family VARCHAR, previous DOUBLE,"
+          + " value DOUBLE, samples INTEGER, fitted BOOLEAN, note VARCHAR)",
       // "system" alone is also DuckDB's system catalog: qualify it with the database's name.
       "CREATE SCHEMA IF NOT EXISTS workload.\"system\"",
       "CREATE OR REPLACE VIEW workload.\"system\".queries AS SELECT * FROM log.queries",
       "CREATE OR REPLACE VIEW workload.\"system\".fragments AS SELECT * FROM log.fragments",
+      "CREATE OR REPLACE VIEW workload.\"system\".cost_versions AS SELECT version,"
+          + " min(created_at) AS created_at, any_value(source) AS source,"
+          + " count(*) FILTER (WHERE fitted) AS fitted_coefficients FROM log.coefficients"
+          + " GROUP BY version",
+      "CREATE OR REPLACE VIEW workload.\"system\".cost_coefficients AS SELECT * FROM"
+          + " log.coefficients WHERE version = (SELECT arg_max(version, created_at)"
+          + " FROM log.coefficients)",
       // The WorkloadAnalyzer's views.
       "CREATE OR REPLACE VIEW workload.\"system\".statement_shapes AS SELECT fingerprint,"
           + " any_value(normalized_sql) AS normalized_sql, any_value(catalogs) AS catalogs,"
@@ -197,6 +223,11 @@ public final class WorkloadLog implements AutoCloseable {
     }
   }
 
+  /** Opens a connection to the log's database (calibration reads and writes through it). */
+  Connection connection() throws SQLException {
+    return database.getConnection();
+  }
+
   /** Returns how many statements were not recorded because the queue was full. */
   public long dropped() {
     return dropped.get();
@@ -279,15 +310,32 @@ public final class WorkloadLog implements AutoCloseable {
       q.put("status", r.status());
       q.put("sql_state", r.sqlState());
       q.put("error", r.error() == null ? null : truncate(r.error()));
+      q.put("busy_ms", r.busyMs());
+      q.put("plan_ms", r.planMs());
+      q.put("jvm_ms", r.jvmMs());
+      q.put("jvm_rows_actual", r.jvmRows());
       if (plan != null) {
+        q.put("jvm_rows", plan.jvmRows());
         q.put("catalogs", String.join(",", plan.catalogs()));
         q.put("tables", String.join(",", plan.tables()));
         q.put("placement", plan.placement());
         q.put("fragment_count", plan.fragments().size());
         q.put("plan", truncate(plan.plan()));
         for (PlanSummary.Fragment fragment : plan.fragments()) {
-          Long actual = r.fragmentRows().get(fragment.id());
+          StatementRecord.FragmentRun run = r.fragments().get(fragment.id());
+          Long actual = run == null || run.rows() < 0 ? null : run.rows();
           Map<String, Object> f = new java.util.HashMap<>();
+          f.put("parent", fragment.parent());
+          f.put("backend_type", fragment.backendType());
+          f.put("scanned_rows", fragment.scannedRows());
+          f.put("rows_in", fragment.rowsIn());
+          f.put("estimated_bytes", fragment.estimatedBytes());
+          f.put("columns", fragment.columns());
+          if (run != null) {
+            f.put("moved_rows", run.movedRows());
+            f.put("elapsed_ms", run.ms());
+            f.put("self_ms", r.selfMs(fragment));
+          }
           f.put("query_id", id);
           f.put("started_at", started);
           f.put("fingerprint", fingerprint);
@@ -327,7 +375,7 @@ public final class WorkloadLog implements AutoCloseable {
         appender.beginRow();
         for (String column : columns) {
           Object v = row.get(column);
-          if (v == null) {
+          if (v == null || v instanceof Double && ((Double) v).isNaN()) {
             appender.appendNull();
           } else if (v instanceof String) {
             appender.append((String) v);

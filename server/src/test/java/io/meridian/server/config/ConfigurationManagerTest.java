@@ -143,9 +143,9 @@ class ConfigurationManagerTest {
 
   @Test void costCoefficientsOverrideTheBuiltInOnes() {
     MeridianConfig config = parse("catalogs:\n  a: {type: duckdb, path: x.duckdb}\n"
-        + "cost:\n  duckdb-engine.fixed: 250\n  transfer.jdbc.row: 2.5\n");
+        + "cost:\n  duckdb-engine.fixed: 250\n  transfer.jdbc.value: 2.5\n");
     assertThat(config.costOverrides()).containsEntry("duckdb-engine.fixed", 250.0)
-        .containsEntry("transfer.jdbc.row", 2.5).hasSize(2);
+        .containsEntry("transfer.jdbc.value", 2.5).hasSize(2);
     assertThat(parse("catalogs:\n  a: {type: duckdb, path: x.duckdb}\n").costOverrides())
         .isEmpty();
   }
