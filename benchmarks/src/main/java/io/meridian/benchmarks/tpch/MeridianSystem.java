@@ -28,7 +28,10 @@ final class MeridianSystem implements SystemUnderTest {
       throws Exception {
     this.placement = placement.toLowerCase(Locale.ROOT);
     this.reduce = reduce;
-    server = MeridianServer.start(demo.config("127.0.0.1", 0, dataDir));
+    // Manual calibration: a run plans with the coefficients stored in the data directory (the
+    // built-in ones, unless someone ran CALIBRATE there), not with a refit mid-run.
+    server = MeridianServer.start(demo.config("127.0.0.1", 0, dataDir)
+        .withCalibration(io.meridian.server.config.MeridianConfig.CALIBRATION_MANUAL));
     Properties info = new Properties();
     info.setProperty("placement", this.placement);
     info.setProperty("reduction", reduce ? "auto" : "off");
