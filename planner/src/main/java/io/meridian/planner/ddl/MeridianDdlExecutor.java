@@ -178,6 +178,37 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
     }
   }
 
+  /**
+   * {@code ANALYZE}: the backend gathers the table's statistics again (PostgreSQL and DuckDB
+   * run their own {@code ANALYZE}; ClickHouse keeps row counts current by itself), and the
+   * catalog forgets its cached statistics, so every connection plans its next statement with
+   * the fresh ones. Parquet footers and Iceberg and Delta snapshots are read as they are, so
+   * for lake tables there is nothing to gather.
+   */
+  public void execute(SqlAnalyze analyze, CalcitePrepare.Context context) {
+    LakeTarget lake = lakeTarget(analyze.name, context);
+    if (lake != null) {
+      if (!lake.catalog().tableExists(lake.schema(), lake.table())) {
+        throw new DdlException("table " + lake.display() + " does not exist");
+      }
+      LOG.info("ANALYZE {}: lake statistics come from the table's current snapshot",
+          lake.display());
+      return;
+    }
+    Target target = resolve(analyze.name, context, true);
+    if (!tableExists(target)) {
+      throw new DdlException("table " + target.display() + " does not exist");
+    }
+    String sql = target.catalog().dataSource().type().equals("parquet") ? null
+        : target.catalog().ddl().analyze(target.schema(), target.table());
+    if (sql == null) {
+      target.catalog().invalidate();
+    } else {
+      run(target.catalog(), sql);
+    }
+    LOG.info("ANALYZE {}: statistics gathered again", target.display());
+  }
+
   /** {@code CALIBRATE [FROM WORKLOAD]}: the server's calibrator does the work. */
   public void execute(SqlCalibrate calibrate, CalcitePrepare.Context context) {
     CostModel.Calibrator calibrator =

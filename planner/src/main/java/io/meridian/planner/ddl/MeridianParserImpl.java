@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * {@code CREATE TABLE [IF NOT EXISTS] t (columns) | AS query}), plus the DDL statements Babel does
  * not parse: {@code DROP TABLE [IF EXISTS] t} and
  * {@code CREATE [UNIQUE] INDEX [IF NOT EXISTS] i ON t (columns)}, and Meridian's own
- * {@code CALIBRATE [FROM WORKLOAD]} ({@link SqlCalibrate}).
+ * {@code ANALYZE [TABLE] t} ({@link SqlAnalyze}) and {@code CALIBRATE [FROM WORKLOAD]}
+ * ({@link SqlCalibrate}).
  *
  * <p>The added statements are recognised by their leading keywords; their names are parsed by
  * the Babel grammar itself (with the connection's quoting and casing rules), on the original
@@ -61,6 +62,8 @@ public class MeridianParserImpl extends SqlBabelParserImpl {
       "(?is)^(\\s*CREATE\\s+(UNIQUE\\s+)?INDEX\\s+(IF\\s+NOT\\s+EXISTS\\s+)?)(\\S.*?)"
           + "(\\s+ON\\s+)(\\S.*?)(\\()(.*)\\)\\s*;?\\s*$");
 
+  private static final Pattern ANALYZE = Pattern.compile(
+      "(?is)^(\\s*ANALYZE\\s+(TABLE\\s+)?)\\S.*$");
   private static final Pattern CALIBRATE = Pattern.compile(
       "(?is)^\\s*CALIBRATE(\\s+FROM\\s+WORKLOAD)?\\s*;?\\s*$");
   private static final Pattern CREATE_TABLE = Pattern.compile("(?is)^\\s*CREATE\\s+TABLE\\b");
@@ -87,6 +90,10 @@ public class MeridianParserImpl extends SqlBabelParserImpl {
       if (drop.matches()) {
         SqlIdentifier name = parseTableName(sql, drop.end(1));
         return SqlDdlNodes.dropTable(SqlParserPos.ZERO, drop.group(2) != null, name);
+      }
+      Matcher analyze = ANALYZE.matcher(sql);
+      if (analyze.matches()) {
+        return new SqlAnalyze(SqlParserPos.ZERO, parseTableName(sql, analyze.end(1)));
       }
       Matcher calibrate = CALIBRATE.matcher(sql);
       if (calibrate.matches()) {

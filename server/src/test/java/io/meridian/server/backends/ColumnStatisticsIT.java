@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -73,6 +74,64 @@ class ColumnStatisticsIT {
           .doubleValue();
     }
     assertThat(aggregateEstimate(Backend.DUCKDB.catalog)).isCloseTo(expected, within(1.0));
+  }
+
+  private static final Pattern PROBE_ROWS = Pattern.compile(
+      "JdbcTableScan\\(table=\\[\\[shop, public, analyze_probe]]\\): rowcount = ([0-9.E]+)");
+
+  /** The planner's row estimate of the probe table, in a federated join. */
+  private static double probeEstimate(Connection meridian) throws SQLException {
+    try (Statement s = meridian.createStatement();
+         ResultSet rs = s.executeQuery("EXPLAIN PLAN INCLUDING ALL ATTRIBUTES FOR"
+             + " SELECT count(*) FROM shop.public.analyze_probe p"
+             + " JOIN analytics.tpch.supplier x ON p.id = x.s_suppkey")) {
+      StringBuilder plan = new StringBuilder();
+      while (rs.next()) {
+        plan.append(rs.getString(1)).append('\n');
+      }
+      Matcher m = PROBE_ROWS.matcher(plan);
+      assertThat(m.find()).as(plan.toString()).isTrue();
+      return Double.parseDouble(m.group(1));
+    }
+  }
+
+  /**
+   * Statistics are cached (five minutes); rows written behind Meridian's back leave them
+   * stale until ANALYZE, which makes the backend gather them again and the planner use them
+   * from the next statement on.
+   */
+  @Test void analyzeRefreshesStaleStatistics() throws Exception {
+    try (Connection pg = DriverManager.getConnection(fixture.demo().postgresUrl(),
+        "postgres", ""); Statement s = pg.createStatement();
+         Connection meridian = fixture.connect()) {
+      s.execute("DROP TABLE IF EXISTS public.analyze_probe");
+      // Autovacuum off: only ANALYZE gathers its statistics here.
+      s.execute("CREATE TABLE public.analyze_probe (id INTEGER)"
+          + " WITH (autovacuum_enabled = false)");
+      s.execute("INSERT INTO public.analyze_probe SELECT g FROM generate_series(1, 10) g");
+      s.execute("ANALYZE public.analyze_probe");
+      try {
+        assertThat(probeEstimate(meridian)).isEqualTo(10.0);
+        s.execute("INSERT INTO public.analyze_probe"
+            + " SELECT g FROM generate_series(11, 50000) g");
+        assertThat(probeEstimate(meridian)).as("cached, stale").isEqualTo(10.0);
+
+        try (Statement m = meridian.createStatement()) {
+          assertThat(m.execute("ANALYZE shop.public.analyze_probe")).isFalse();
+        }
+        assertThat(probeEstimate(meridian)).as("after ANALYZE").isEqualTo(50000.0);
+
+        try (Statement m = meridian.createStatement()) {
+          assertThatThrownBy(() -> m.execute("ANALYZE TABLE shop.public.no_such_table"))
+              .isInstanceOf(SQLException.class)
+              .hasMessageContaining("shop.public.no_such_table does not exist");
+          // Parquet footers are read as they are: accepted, nothing to gather.
+          assertThat(m.execute("ANALYZE lake.tpch.lineitem")).isFalse();
+        }
+      } finally {
+        s.execute("DROP TABLE IF EXISTS public.analyze_probe");
+      }
+    }
   }
 
   private static double aggregateEstimate(String catalog) throws SQLException {

@@ -4,6 +4,7 @@ import io.meridian.adapter.jdbc.BackendDdl;
 
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeField;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 import java.util.List;
 import java.util.Locale;
@@ -83,6 +84,11 @@ final class ClickHouseDdl extends BackendDdl {
       throw new UnsupportedOperationException("ClickHouse has no column type for " + type);
     }
     return type.isNullable() ? "Nullable(" + name + ")" : name;
+  }
+
+  /** ClickHouse keeps its row counts current ({@code system.tables}); it has no ANALYZE. */
+  @Override public @Nullable String analyze(String schema, String table) {
+    return null;
   }
 
   @Override public String createIndex(String schema, String table, String index,

@@ -5,6 +5,7 @@ import org.apache.calcite.rel.type.RelDataTypeField;
 import org.apache.calcite.sql.SqlDialect;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.type.SqlTypeUtil;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 import java.util.List;
 import java.util.stream.Collectors;
@@ -79,6 +80,14 @@ public class BackendDdl {
   /** Returns the statement that drops a table. */
   public String dropTable(String schema, String table, boolean ifExists) {
     return "DROP TABLE " + (ifExists ? "IF EXISTS " : "") + qualifiedName(schema, table);
+  }
+
+  /**
+   * Returns the statement that makes the backend gather a table's statistics again (row count,
+   * distinct values, histograms), or null if the backend keeps them current itself.
+   */
+  public @Nullable String analyze(String schema, String table) {
+    return "ANALYZE " + qualifiedName(schema, table);
   }
 
   /**
