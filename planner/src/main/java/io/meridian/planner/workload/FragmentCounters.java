@@ -104,43 +104,15 @@ public final class FragmentCounters {
    * into the counters current when opened; not timed (the time is the JVM's).
    */
   public static <T> Enumerable<T> countedRows(Enumerable<T> rows, int id) {
-    return new AbstractEnumerable<T>() {
-      @Override public Enumerator<T> enumerator() {
-        FragmentCounters counters = CURRENT.get();
-        Enumerator<T> enumerator = rows.enumerator();
-        if (counters == null) {
-          return enumerator;
-        }
-        Slot slot = counters.slots.computeIfAbsent(id, k -> new Slot());
-        slot.rows = Math.max(slot.rows, 0);
-        return new Enumerator<T>() {
-          @Override public T current() {
-            return enumerator.current();
-          }
-
-          @Override public boolean moveNext() {
-            boolean more = enumerator.moveNext();
-            if (more) {
-              slot.rows++;
-              slot.moved++;
-            }
-            return more;
-          }
-
-          @Override public void reset() {
-            enumerator.reset();
-          }
-
-          @Override public void close() {
-            enumerator.close();
-          }
-        };
-      }
-    };
+    return counting(rows, id, false);
   }
 
   /** Returns the rows of fragment {@code id}, counted into the counters current when opened. */
   public static <T> Enumerable<T> counted(Enumerable<T> rows, int id) {
+    return counting(rows, id, true);
+  }
+
+  private static <T> Enumerable<T> counting(Enumerable<T> rows, int id, boolean timed) {
     return new AbstractEnumerable<T>() {
       @Override public Enumerator<T> enumerator() {
         FragmentCounters counters = CURRENT.get();
@@ -151,50 +123,65 @@ public final class FragmentCounters {
         slot.rows = Math.max(slot.rows, 0);
         long start = System.nanoTime();
         Enumerator<T> enumerator = rows.enumerator();
-        slot.nanos += System.nanoTime() - start;
-        return new Enumerator<T>() {
-          private long calls;
-          /** When to time next (after the first rows: a random gap averaging SAMPLE). */
-          private long nextTimed = TIMED_ROWS;
-          private int random = 0x9E3779B9 ^ id;
-
-          @Override public T current() {
-            return enumerator.current();
-          }
-
-          @Override public boolean moveNext() {
-            boolean more;
-            long call = calls++;
-            if (call < TIMED_ROWS || call == nextTimed) {
-              long t = System.nanoTime();
-              more = enumerator.moveNext();
-              slot.nanos += (System.nanoTime() - t) * (call < TIMED_ROWS ? 1 : SAMPLE);
-              if (call >= TIMED_ROWS) {
-                // xorshift: a gap of 1 to 2 * SAMPLE - 1 calls, SAMPLE on average.
-                random ^= random << 13;
-                random ^= random >>> 17;
-                random ^= random << 5;
-                nextTimed = call + 1 + Math.floorMod(random, 2 * SAMPLE - 1);
-              }
-            } else {
-              more = enumerator.moveNext();
-            }
-            if (more) {
-              slot.rows++;
-              slot.moved++;
-            }
-            return more;
-          }
-
-          @Override public void reset() {
-            enumerator.reset();
-          }
-
-          @Override public void close() {
-            enumerator.close();
-          }
-        };
+        if (timed) {
+          slot.nanos += System.nanoTime() - start;
+        }
+        return new CountingEnumerator<>(enumerator, slot, timed, id);
       }
     };
+  }
+
+  /** Counts the rows of one enumerator into a slot, and (if {@code timed}) times its calls. */
+  private static final class CountingEnumerator<T> implements Enumerator<T> {
+    private final Enumerator<T> enumerator;
+    private final Slot slot;
+    private final boolean timed;
+    private long calls;
+    /** When to time next (after the first rows: a random gap averaging SAMPLE). */
+    private long nextTimed = TIMED_ROWS;
+    private int random;
+
+    CountingEnumerator(Enumerator<T> enumerator, Slot slot, boolean timed, int id) {
+      this.enumerator = enumerator;
+      this.slot = slot;
+      this.timed = timed;
+      this.random = 0x9E3779B9 ^ id;
+    }
+
+    @Override public T current() {
+      return enumerator.current();
+    }
+
+    @Override public boolean moveNext() {
+      boolean more;
+      long call = calls++;
+      if (timed && (call < TIMED_ROWS || call == nextTimed)) {
+        long t = System.nanoTime();
+        more = enumerator.moveNext();
+        slot.nanos += (System.nanoTime() - t) * (call < TIMED_ROWS ? 1 : SAMPLE);
+        if (call >= TIMED_ROWS) {
+          // xorshift: a gap of 1 to 2 * SAMPLE - 1 calls, SAMPLE on average.
+          random ^= random << 13;
+          random ^= random >>> 17;
+          random ^= random << 5;
+          nextTimed = call + 1 + Math.floorMod(random, 2 * SAMPLE - 1);
+        }
+      } else {
+        more = enumerator.moveNext();
+      }
+      if (more) {
+        slot.rows++;
+        slot.moved++;
+      }
+      return more;
+    }
+
+    @Override public void reset() {
+      enumerator.reset();
+    }
+
+    @Override public void close() {
+      enumerator.close();
+    }
   }
 }
