@@ -76,7 +76,7 @@ public final class EngineCoefficients {
   public EngineCoefficients withOverrides(Map<String, Double> overrides) {
     Map<String, Double> merged = new java.util.TreeMap<>(values);
     merged.putAll(overrides);
-    return new EngineCoefficients(version + "+overrides", ImmutableMap.copyOf(merged));
+    return withValues(version + "+overrides", merged);
   }
 
   /** Returns a coefficient set with these values, as version {@code version}. */

@@ -110,12 +110,15 @@ public final class PlacementEngine {
   }
 
   /**
-   * How a leaf's rows would reach the engine: from its backend as Arrow, from its backend over
-   * JDBC, or from the JVM (a leaf that is not one backend fragment).
+   * How a leaf's rows reach the engine: from its backend as Arrow (a DuckDB-based backend),
+   * from its backend over JDBC, or from the JVM (a leaf that is not one backend fragment the
+   * engine can send, such as a statement sent whole). Costing and {@link #backendInput} both
+   * classify by this.
    */
   private static EngineInput.Source transferOf(RelNode leaf) {
     if (!(leaf instanceof BackendToEnumerableConverter)
-        || !(leaf.getInput(0).getConvention() instanceof BackendConvention)) {
+        || !(leaf.getInput(0).getConvention() instanceof BackendConvention)
+        || leaf.getInput(0) instanceof BackendStatement) {
       return EngineInput.Source.JVM;
     }
     try {
@@ -279,9 +282,8 @@ public final class PlacementEngine {
    */
   private static @Nullable EngineInput backendInput(RelNode leaf, int input,
       List<EngineColumn> columns) {
-    if (!(leaf instanceof BackendToEnumerableConverter)
-        || !(leaf.getInput(0).getConvention() instanceof BackendConvention)
-        || leaf.getInput(0) instanceof BackendStatement) {
+    EngineInput.Source source = transferOf(leaf);
+    if (source == EngineInput.Source.JVM) {
       return null;
     }
     BackendConvention convention = (BackendConvention) leaf.getInput(0).getConvention();
@@ -296,7 +298,7 @@ public final class PlacementEngine {
         return null;
       }
       List<String> names = leaf.getRowType().getFieldNames();
-      if (!convention.dataSource().isWrapperFor(DuckDbDataSource.class)) {
+      if (source == EngineInput.Source.BACKEND_JDBC) {
         return new EngineInput(EngineInput.Source.BACKEND_JDBC, fragmentSql, convention.dialect,
             names, columns, false, leaf.getId(), -1);
       }
@@ -308,7 +310,7 @@ public final class PlacementEngine {
       }
       return new EngineInput(EngineInput.Source.BACKEND_ARROW, sql.append(')').toString(),
           convention.dialect, names, columns, false, leaf.getId(), -1);
-    } catch (SQLException | RuntimeException | AssertionError e) {
+    } catch (RuntimeException | AssertionError e) {
       LOG.debug("input {} is read in the JVM: {}", input, e.getMessage());
       return null;
     }

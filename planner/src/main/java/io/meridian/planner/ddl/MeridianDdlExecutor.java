@@ -191,7 +191,15 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
       if (!lake.catalog().tableExists(lake.schema(), lake.table())) {
         throw new DdlException("table " + lake.display() + " does not exist");
       }
-      LOG.info("ANALYZE {}: lake statistics come from the table's current snapshot",
+      // Nothing to gather; a catalog that caches footer row counts (Parquet) forgets them.
+      CalciteSchema catalogSchema =
+          context.getRootSchema().getSubSchema(lake.catalog().catalogName(), false);
+      BackendCatalogSchema cached =
+          catalogSchema == null ? null : BackendCatalogSchema.of(catalogSchema.schema);
+      if (cached != null) {
+        cached.invalidate();
+      }
+      LOG.info("ANALYZE {}: lake statistics come from the table's current files or snapshot",
           lake.display());
       return;
     }
@@ -199,8 +207,7 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
     if (!tableExists(target)) {
       throw new DdlException("table " + target.display() + " does not exist");
     }
-    String sql = target.catalog().dataSource().type().equals("parquet") ? null
-        : target.catalog().ddl().analyze(target.schema(), target.table());
+    String sql = target.catalog().ddl().analyze(target.schema(), target.table());
     if (sql == null) {
       target.catalog().invalidate();
     } else {

@@ -191,19 +191,19 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
 
   private static void collect(RelNode node, RelMetadataQuery mq, Set<String> catalogs,
       Set<String> tables, List<Fragment> fragments, boolean engineInput, int parent) {
-    String catalog = catalogOf(node.getConvention());
-    if (catalog != null) {
-      catalogs.add(catalog);
+    CatalogDataSource source = dataSourceOf(node.getConvention());
+    if (source != null) {
+      catalogs.add(source.catalog());
     }
     if (node instanceof TableScan) {
       tables.add(String.join(".", ((TableScan) node).getTable().getQualifiedName()));
     }
     if (node instanceof BackendToEnumerableConverter) {
-      String engine = catalogOf(node.getInput(0).getConvention());
-      fragments.add(new Fragment(node.getId(), engine == null ? "?" : engine,
+      CatalogDataSource backend = dataSourceOf(node.getInput(0).getConvention());
+      fragments.add(new Fragment(node.getId(), backend == null ? "?" : backend.catalog(),
           engineInput ? "arrow" : "jdbc", rows(mq, node),
           ObservedCardinalities.key(node.getInput(0)), parent,
-          typeOf(node.getInput(0).getConvention()), scannedRows(node.getInput(0), mq), 0,
+          backend == null ? "?" : backend.type(), scannedRows(node.getInput(0), mq), 0,
           bytes(mq, node), node.getRowType().getFieldCount()));
     } else if (node instanceof EngineExecution) {
       EngineExecution engine = (EngineExecution) node;
@@ -220,28 +220,15 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
     }
   }
 
-  private static String typeOf(Convention convention) {
-    if (convention instanceof BackendConvention) {
-      try {
-        javax.sql.DataSource ds = ((BackendConvention) convention).dataSource();
-        if (ds.isWrapperFor(CatalogDataSource.class)) {
-          return ds.unwrap(CatalogDataSource.class).type();
-        }
-      } catch (SQLException e) {
-        // unknown
-      }
-    }
-    return "?";
-  }
-
-  private static String catalogOf(Convention convention) {
+  /** The catalog behind a backend convention, or null (not a backend, or unnamed). */
+  private static @Nullable CatalogDataSource dataSourceOf(Convention convention) {
     if (!(convention instanceof BackendConvention)) {
       return null;
     }
     try {
       javax.sql.DataSource ds = ((BackendConvention) convention).dataSource();
       return ds.isWrapperFor(CatalogDataSource.class)
-          ? ds.unwrap(CatalogDataSource.class).catalog() : null;
+          ? ds.unwrap(CatalogDataSource.class) : null;
     } catch (SQLException e) {
       return null;
     }
