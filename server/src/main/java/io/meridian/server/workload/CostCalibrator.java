@@ -193,8 +193,11 @@ public final class CostCalibrator implements CostModel.Calibrator, AutoCloseable
     String trusted = whole + " AND q.query_id NOT IN"
         + " (SELECT query_id FROM log.fragments WHERE q_error > " + MAX_Q_ERROR + ")";
     try (Connection c = log.connection()) {
+      // A statement shape's first run in the log pays for compiling its generated code and
+      // for the JIT's warming up to it, in the JVM's share: it says little of the rows' cost.
       query(c, "SELECT q.jvm_ms, q.jvm_rows_actual FROM log.queries q WHERE " + whole
-          + " AND q.jvm_rows_actual > 0", parameter, rs -> out.add(new Observation(Family.JVM,
+          + " AND q.jvm_rows_actual > 0 QUALIFY row_number() OVER (PARTITION BY q.fingerprint"
+          + " ORDER BY q.started_at) > 1", parameter, rs -> out.add(new Observation(Family.JVM,
               rs.getDouble(1) * 1000, Map.of("enumerable.row-cpu", rs.getDouble(2)))));
       query(c, "SELECT f.self_ms, f.rows_in FROM log.fragments f JOIN log.queries q"
           + " ON f.query_id = q.query_id WHERE " + trusted + " AND f.role = 'engine'"
