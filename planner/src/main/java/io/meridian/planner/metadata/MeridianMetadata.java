@@ -16,6 +16,7 @@ import org.apache.calcite.rel.metadata.DefaultRelMetadataProvider;
 import org.apache.calcite.rel.metadata.ReflectiveRelMetadataProvider;
 import org.apache.calcite.rel.metadata.RelMdDistinctRowCount;
 import org.apache.calcite.rel.metadata.RelMdRowCount;
+import org.apache.calcite.rel.metadata.RelMdSelectivity;
 import org.apache.calcite.rel.metadata.RelMdUtil;
 import org.apache.calcite.rel.metadata.RelMetadataProvider;
 import org.apache.calcite.rel.metadata.RelMetadataQuery;
@@ -34,7 +35,9 @@ import java.util.Map;
  *   ({@code pg_stats}, DuckDB's {@code stats()}) instead of a guess;
  *   <li>an inner equi-join's size is {@code |L| * |R| / max(ndv(L.key), ndv(R.key))} (the
  *   textbook estimate under containment of key values) when both sides' distinct counts are
- *   known, instead of Calcite's fixed selectivity.
+ *   known, instead of Calcite's fixed selectivity;
+ *   <li>a condition on a scanned table keeps the share of rows its columns' minimum, maximum,
+ *   distinct count and NULL fraction imply ({@link ColumnSelectivity}) instead of a guess.
  * </ul>
  */
 public final class MeridianMetadata {
@@ -45,6 +48,8 @@ public final class MeridianMetadata {
               BuiltInMetadata.DistinctRowCount.Handler.class),
           ReflectiveRelMetadataProvider.reflectiveSource(new RowCount(),
               BuiltInMetadata.RowCount.Handler.class),
+          ReflectiveRelMetadataProvider.reflectiveSource(new Selectivity(),
+              BuiltInMetadata.Selectivity.Handler.class),
           DefaultRelMetadataProvider.INSTANCE));
 
   private MeridianMetadata() {
@@ -79,6 +84,27 @@ public final class MeridianMetadata {
     }
     Double rows = mq.getRowCount(scan);
     return rows == null ? product : Math.min(product, rows);
+  }
+
+  /** The share of a scanned table's rows a condition keeps, from its column statistics. */
+  public static final class Selectivity extends RelMdSelectivity {
+    public @Nullable Double getSelectivity(TableScan scan, RelMetadataQuery mq,
+        @Nullable RexNode predicate) {
+      if (predicate == null || predicate.isAlwaysTrue()) {
+        return 1.0;
+      }
+      StatisticsJdbcTable table = scan.getTable().unwrap(StatisticsJdbcTable.class);
+      Map<String, ColumnStatistics> statistics =
+          table == null ? Map.of() : table.columnStatistics();
+      Double s = statistics.isEmpty() ? null
+          : ColumnSelectivity.of(predicate, scan.getRowType().getFieldNames(), statistics);
+      if (s == null) {
+        return super.getSelectivity(scan, mq, predicate);
+      }
+      // Never quite nothing: a filter estimated empty would make every plan above it free.
+      Double rows = mq.getRowCount(scan);
+      return Math.max(s, rows == null || rows < 1 ? 1e-9 : 1 / rows);
+    }
   }
 
   /** Distinct values of table columns from the backend's statistics. */

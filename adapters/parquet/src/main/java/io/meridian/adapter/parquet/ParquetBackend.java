@@ -50,6 +50,7 @@ import static io.meridian.adapter.duckdb.DuckDbSqlDialect.literal;
  * A directory of Parquet files served as a catalog: each table is a view in an in-memory DuckDB
  * database over its files ({@link ParquetLayout}), so filters and projections reach DuckDB's
  * Parquet reader (row-group pruning from footer statistics, column pruning, Hive partitions).
+ * The footers' statistics also reach the planner ({@link ParquetFooterStatistics}).
  * Tables are also written: {@code CREATE TABLE [AS]} makes a folder of Parquet files, and
  * {@code INSERT} adds one file per statement, written beside the table under a hidden name and
  * moved into place atomically once complete.
@@ -66,7 +67,8 @@ final class ParquetBackend extends JdbcBackend implements LakeCatalog {
     super(spec, new CatalogDataSource(spec.name(), spec.type(), duckdb, null),
         DuckDbSqlDialect.DEFAULT, "memory",
         s -> DuckDbBackendFactory.isUserSchema(s) && !s.equals("main"),
-        DuckDbBackendFactory.ROW_COUNTS, "SELECT 1");
+        DuckDbBackendFactory.ROW_COUNTS, new ParquetFooterStatistics(root), "SELECT 1",
+        new BackendDdl(DuckDbSqlDialect.DEFAULT));
     this.root = root;
     this.duckdb = duckdb;
     files().attachLake(this, ParquetTable::new);
