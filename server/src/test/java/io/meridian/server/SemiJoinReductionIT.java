@@ -110,7 +110,9 @@ class SemiJoinReductionIT {
   /**
    * TPC-H q7 asks for (FRANCE, GERMANY) or (GERMANY, FRANCE) as supplier and customer nations:
    * the OR implies each nation is one of the two, which both backends holding a nation scan
-   * apply themselves; the suppliers of those nations then narrow the lineitems read.
+   * apply themselves; the suppliers of those nations are narrowed by them, and the lineitems
+   * read are narrowed by the keys of one of the two sides (the suppliers of those nations, or
+   * the orders of customers there: both keep about 2 in 25, and the estimates choose).
    */
   @Test void q7NationsImpliedByTheOrNarrowEveryInput() throws SQLException {
     String plan = fixture.explain(TpchQueries.forDemoLayout(7), session("duckdb", "auto"));
@@ -120,12 +122,19 @@ class SemiJoinReductionIT {
     List<String> inputs = inputs(plan);
     int customers = input(inputs, "shop, public, orders", implied);
     assertThat(inputs.get(customers)).contains("JdbcTableScan(table=[[shop, public, customer]])");
-    int supplierNations = input(inputs, "shop, public, nation", implied);
-    assertThat(supplierNations).isNotEqualTo(customers);
+    int supplierNations = -1;
+    for (int i = 0; i < inputs.size(); i++) {
+      if (i != customers && inputs.get(i).contains(implied)
+          && inputs.get(i).contains("JdbcTableScan(table=[[shop, public, nation]])")) {
+        supplierNations = i;
+      }
+    }
+    assertThat(supplierNations).as("a second input of the implied nations: %s", plan)
+        .isNotNegative();
     int suppliers = input(inputs, "analytics, tpch, supplier", "");
     int lineitem = input(inputs, "lake, tpch, lineitem", "");
     assertThat(reducedBy(plan, suppliers)).as(plan).isEqualTo(supplierNations);
-    assertThat(reducedBy(plan, lineitem)).as(plan).isEqualTo(suppliers);
+    assertThat(reducedBy(plan, lineitem)).as(plan).isIn(suppliers, customers);
     assertSameAnswers(TpchQueries.forDemoLayout(7), TpchQueries.query(7), true);
   }
 

@@ -19,4 +19,12 @@ public interface LakeCatalog {
 
   /** Drops the table and deletes its files. */
   void dropTable(String schema, String table);
+
+  /**
+   * Whether a name is one the catalog made for itself (a view of a table narrowed to some of
+   * its files): such names resolve, but are never listed.
+   */
+  default boolean isDerivedTable(String name) {
+    return false;
+  }
 }

@@ -17,4 +17,13 @@ public interface PrunableTable {
    * nothing can be ruled out.
    */
   @Nullable String prunedName(RexNode condition, RelDataType rowType);
+
+  /**
+   * Returns the table a name from {@link #prunedName} stands for, where the schema does not
+   * list it (so a schema's cached table list cannot resolve it); null to resolve it through
+   * the schema.
+   */
+  default org.apache.calcite.schema.@Nullable Table prunedTable(String name) {
+    return null;
+  }
 }

@@ -45,6 +45,17 @@ public final class FileScanRules extends RelRule<RuleConfig> {
           filter.getCondition());
       String name = prunable.prunedName(condition, scan.getRowType());
       RelNode replaced = name == null ? null : sibling(scan, name);
+      org.apache.calcite.schema.Table unlisted =
+          name == null || replaced != null ? null : prunable.prunedTable(name);
+      if (unlisted != null) {
+        List<String> names = scan.getTable().getQualifiedName();
+        replaced = org.apache.calcite.prepare.RelOptTableImpl.create(
+            scan.getTable().getRelOptSchema(),
+            unlisted.getRowType(scan.getCluster().getTypeFactory()), unlisted,
+            ImmutableList.<String>builder().addAll(names.subList(0, names.size() - 1))
+                .add(name).build())
+            .toRel(ViewExpanders.simpleContext(scan.getCluster()));
+      }
       if (replaced != null) {
         call.transformTo(filter.copy(filter.getTraitSet(), List.of(replaced)));
       }

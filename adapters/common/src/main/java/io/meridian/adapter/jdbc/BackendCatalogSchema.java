@@ -191,7 +191,8 @@ public final class BackendCatalogSchema extends JdbcBaseSchema
     @Override public @Nullable JdbcSchema get(String name) {
       return names(name).contains(name)
           ? new StatisticsJdbcSchema(dataSource, dialect, convention, jdbcCatalog, name,
-              statistics, metadataExpiry, serveTable)
+              statistics, metadataExpiry, serveTable,
+              table -> lake != null && lake.isDerivedTable(table))
           : null;
     }
 

@@ -25,7 +25,8 @@ final class StatisticsJdbcSchema extends JdbcSchema {
   StatisticsJdbcSchema(DataSource dataSource, SqlDialect dialect, JdbcConvention convention,
       @Nullable String catalog, String schema, TableStatisticsCache statistics,
       Duration metadataExpiry,
-      java.util.function.Function<StatisticsJdbcTable, Table> serve) {
+      java.util.function.Function<StatisticsJdbcTable, Table> serve,
+      java.util.function.Predicate<String> unlisted) {
     super(dataSource, dialect, convention, catalog, schema);
     // Calcite's JDBC schema reads the backend's metadata (getTables, getColumns) each time a
     // table is looked up, that is for every statement; cache the tables (and so their row
@@ -44,7 +45,11 @@ final class StatisticsJdbcSchema extends JdbcSchema {
       }
 
       @Override public Set<String> getNames(LikePattern pattern) {
-        return plain.getNames(pattern);
+        Set<String> names = plain.getNames(pattern);
+        return names.stream().anyMatch(unlisted)
+            ? names.stream().filter(unlisted.negate())
+                .collect(com.google.common.collect.ImmutableSet.toImmutableSet())
+            : names;
       }
 
       private @Nullable Table wrap(@Nullable Table table) {

@@ -62,16 +62,103 @@ final class ParquetBackend extends JdbcBackend implements LakeCatalog {
   private final Path root;
   private final DuckDbDataSource duckdb;
   private final BackendDdl ddl = new BackendDdl(DuckDbSqlDialect.DEFAULT);
+  private final ParquetFiles footers = new ParquetFiles();
+  /** The files each pruned view reads, by {@code schema.name}. */
+  private final java.util.Map<String, List<String>> prunedFiles;
 
   ParquetBackend(CatalogSpec spec, Path root, DuckDbDataSource duckdb) {
+    this(spec, root, duckdb, new java.util.concurrent.ConcurrentHashMap<>());
+  }
+
+  private ParquetBackend(CatalogSpec spec, Path root, DuckDbDataSource duckdb,
+      java.util.Map<String, List<String>> prunedFiles) {
     super(spec, new CatalogDataSource(spec.name(), spec.type(), duckdb, null),
         DuckDbSqlDialect.DEFAULT, "memory",
         s -> DuckDbBackendFactory.isUserSchema(s) && !s.equals("main"),
-        DuckDbBackendFactory.ROW_COUNTS, new ParquetFooterStatistics(root), "SELECT 1",
-        new BackendDdl(DuckDbSqlDialect.DEFAULT));
+        DuckDbBackendFactory.ROW_COUNTS, new ParquetFooterStatistics(root, prunedFiles),
+        "SELECT 1", new BackendDdl(DuckDbSqlDialect.DEFAULT));
     this.root = root;
     this.duckdb = duckdb;
+    this.prunedFiles = prunedFiles;
     files().attachLake(this, ParquetTable::new);
+  }
+
+  /**
+   * The query of a pruned view: only the kept files are opened, and every column of the table
+   * has the table's type (a column none of them holds reads as NULL), so the view's row type is
+   * the table's whatever files remain.
+   */
+  private static String prunedQuery(String schema, String table,
+      List<io.meridian.adapter.jdbc.TableStatisticsCache.ColumnInfo> columns,
+      List<ParquetFiles.FileFacts> kept) {
+    StringBuilder select = new StringBuilder("SELECT ");
+    for (int i = 0; i < columns.size(); i++) {
+      String column = columns.get(i).name();
+      boolean present = kept.stream().anyMatch(f -> f.columns().containsKey(column));
+      select.append(i == 0 ? "" : ", ").append("CAST(")
+          .append(present ? quote(column) : "NULL").append(" AS ")
+          .append(columns.get(i).typeName()).append(") AS ").append(quote(column));
+    }
+    if (kept.isEmpty()) {
+      return select + " FROM " + quote(schema) + "." + quote(table) + " WHERE false";
+    }
+    return select + " FROM read_parquet(" + kept.stream().map(f -> literal(f.path()))
+        .collect(Collectors.joining(", ", "[", "]"))
+        + ", hive_partitioning = true, union_by_name = true)";
+  }
+
+  /** A pruned view's name: {@code table/KofNfiles#hash}; table names never hold a slash. */
+  @Override public boolean isDerivedTable(String name) {
+    return name.indexOf('/') >= 0;
+  }
+
+  /**
+   * Returns the name of a view of a folder table that reads only the files a condition may
+   * match (by their footers' bounds and NULL counts and their partition folders), creating it;
+   * null when no file can be ruled out. DuckDB never opens the other files
+   * ({@link #prunedQuery}).
+   */
+  @org.checkerframework.checker.nullness.qual.Nullable String prune(String schema, String table,
+      org.apache.calcite.rex.RexNode condition, RelDataType rowType) {
+    Path folder = folder(schema, table);
+    if (!Files.isDirectory(folder)) {
+      return null; // one file: its row groups are DuckDB's to skip
+    }
+    List<Path> all = ParquetFiles.list(folder);
+    List<io.meridian.adapter.jdbc.TableStatisticsCache.ColumnInfo> columns =
+        files().statistics().columns(schema, table);
+    if (all.size() < 2 || columns.isEmpty()) {
+      return null;
+    }
+    List<ParquetFiles.FileFacts> kept;
+    try (Connection c = duckdb.getConnection()) {
+      kept = ParquetFiles.mayMatch(condition, rowType, columns,
+          footers.facts(c, folder, all, columns));
+    } catch (SQLException | RuntimeException e) {
+      LOG.debug("Parquet catalog {}: no pruning of {}.{}: {}", catalogName(), schema, table,
+          e.toString());
+      return null;
+    }
+    if (kept == null || kept.size() == all.size()) {
+      return null;
+    }
+    List<String> paths = kept.stream().map(ParquetFiles.FileFacts::path).toList();
+    String name = table + '/' + paths.size() + "of" + all.size() + "files#"
+        + Integer.toHexString(paths.hashCode());
+    String key = schema + '.' + name;
+    if (!prunedFiles.containsKey(key)) {
+      String sql = "CREATE OR REPLACE VIEW " + quote(schema) + "." + quote(name) + " AS "
+          + prunedQuery(schema, table, columns, kept);
+      try (Connection c = duckdb.getConnection(); Statement s = c.createStatement()) {
+        s.execute(sql);
+      } catch (SQLException e) {
+        LOG.debug("Parquet catalog {}: cannot create pruned view {}: {}", catalogName(), key,
+            e.toString());
+        return null;
+      }
+      prunedFiles.put(key, paths);
+    }
+    return name;
   }
 
   /**
@@ -177,6 +264,13 @@ final class ParquetBackend extends JdbcBackend implements LakeCatalog {
   @Override public synchronized void dropTable(String schema, String table) {
     try (Connection c = duckdb.getConnection(); Statement s = c.createStatement()) {
       s.execute("DROP VIEW IF EXISTS " + quote(schema) + "." + quote(table));
+      for (String key : List.copyOf(prunedFiles.keySet())) {
+        if (key.startsWith(schema + '.' + table + '/')) {
+          s.execute("DROP VIEW IF EXISTS " + quote(schema) + "."
+              + quote(key.substring(schema.length() + 1)));
+          prunedFiles.remove(key);
+        }
+      }
     } catch (SQLException e) {
       throw new IllegalStateException(e.getMessage(), e);
     } finally {
@@ -195,6 +289,10 @@ final class ParquetBackend extends JdbcBackend implements LakeCatalog {
    * table as it was.
    */
   synchronized long append(String schema, String table, Enumerable<Object[]> rows) {
+    if (isDerivedTable(table)) {
+      throw new IllegalStateException("catalog '" + catalogName() + "': " + schema + "."
+          + table + " is a pruned view of a table, not a table");
+    }
     String scratch = "__append_" + UUID.randomUUID().toString().replace("-", "");
     String view = quote(schema) + "." + quote(table);
     long count = 0;
@@ -297,10 +395,27 @@ final class ParquetBackend extends JdbcBackend implements LakeCatalog {
     }
   }
 
-  /** A Parquet table: read through its view, written by {@link #append}. */
-  private final class ParquetTable extends LakeViewTable implements LakeWritableTable {
+  /**
+   * A Parquet table: read through its view, narrowed to the files a filter may match by
+   * {@link #prune}, written by {@link #append}.
+   */
+  private final class ParquetTable extends LakeViewTable
+      implements LakeWritableTable, io.meridian.adapter.PrunableTable {
     ParquetTable(StatisticsJdbcTable view) {
       super(view);
+    }
+
+    @Override public @org.checkerframework.checker.nullness.qual.Nullable String prunedName(
+        org.apache.calcite.rex.RexNode condition, RelDataType rowType) {
+      return prune(view().jdbcTable().jdbcSchemaName, view().jdbcTable().jdbcTableName,
+          condition, rowType);
+    }
+
+    /** Pruned views are not listed (so not in Calcite's cached table list): look them up. */
+    @Override public org.apache.calcite.schema.@org.checkerframework.checker.nullness.qual.Nullable Table prunedTable(String name) {
+      org.apache.calcite.schema.Schema schema =
+          files().subSchemas().get(view().jdbcTable().jdbcSchemaName);
+      return schema == null ? null : schema.tables().get(name);
     }
 
     @Override public long append(Enumerable<Object[]> rows) {

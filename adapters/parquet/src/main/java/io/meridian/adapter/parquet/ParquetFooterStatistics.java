@@ -1,23 +1,23 @@
 package io.meridian.adapter.parquet;
 
+import io.meridian.adapter.duckdb.DuckDbSqlDialect;
 import io.meridian.adapter.jdbc.ColumnStatistics;
 import io.meridian.adapter.jdbc.ColumnStatisticsSource;
 import io.meridian.adapter.jdbc.TableStatisticsCache.ColumnInfo;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Column statistics of a Parquet table from its files' footers, read with DuckDB's
@@ -30,32 +30,47 @@ import java.util.Map;
  */
 final class ParquetFooterStatistics implements ColumnStatisticsSource {
   private final Path root;
+  private final Map<String, List<String>> prunedFiles;
 
-  ParquetFooterStatistics(Path root) {
+  /**
+   * Creates the source of a catalog's tables under {@code root}; {@code prunedFiles} holds the
+   * files of the catalog's pruned views by {@code schema.name}.
+   */
+  ParquetFooterStatistics(Path root, Map<String, List<String>> prunedFiles) {
     this.root = root;
+    this.prunedFiles = prunedFiles;
+  }
+
+  /** The DuckDB expression of a table's files: its glob, or a pruned view's list. */
+  private String filesOf(String schema, String table) {
+    List<String> pruned = prunedFiles.get(schema + '.' + table);
+    if (pruned != null) {
+      return pruned.stream().map(DuckDbSqlDialect::literal)
+          .collect(Collectors.joining(", ", "[", "]"));
+    }
+    Path folder = root.resolve(schema).resolve(table);
+    return DuckDbSqlDialect.literal(Files.isDirectory(folder)
+        ? new ParquetLayout.TableLocation(schema, table, folder, true).glob()
+        : root.resolve(schema).resolve(table + ".parquet").toString());
   }
 
   @Override public Map<String, ColumnStatistics> columnStatistics(Connection connection,
       String schema, String table, List<ColumnInfo> columns) throws SQLException {
-    Path folder = root.resolve(schema).resolve(table);
-    String glob = Files.isDirectory(folder)
-        ? new ParquetLayout.TableLocation(schema, table, folder, true).glob()
-        : root.resolve(schema).resolve(table + ".parquet").toString();
     Map<String, ColumnInfo> byName = new HashMap<>();
     for (ColumnInfo c : columns) {
       byName.put(c.name(), c);
     }
     Map<String, List<RowGroup>> groups = new HashMap<>();
-    try (PreparedStatement s = connection.prepareStatement("SELECT path_in_schema,"
-        + " stats_min_value, stats_max_value, stats_null_count, row_group_num_rows,"
-        + " stats_distinct_count FROM parquet_metadata(?)")) {
-      s.setString(1, glob);
-      try (ResultSet rs = s.executeQuery()) {
+    try (Statement s = connection.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT path_in_schema, stats_min_value,"
+          + " stats_max_value, stats_null_count, row_group_num_rows, stats_distinct_count"
+          + " FROM parquet_metadata(" + filesOf(schema, table) + ")")) {
         while (rs.next()) {
           ColumnInfo column = byName.get(rs.getString(1));
           if (column != null) {
             groups.computeIfAbsent(column.name(), k -> new ArrayList<>()).add(new RowGroup(
-                value(column, rs.getString(2)), value(column, rs.getString(3)),
+                ParquetFiles.value(column, rs.getString(2)),
+                ParquetFiles.value(column, rs.getString(3)),
                 (Long) rs.getObject(4, Long.class), rs.getLong(5),
                 (Long) rs.getObject(6, Long.class)));
           }
@@ -116,45 +131,5 @@ final class ParquetFooterStatistics implements ColumnStatisticsSource {
         nullsKnown && rows > 0 ? Double.valueOf((double) nulls / rows) : null,
         bounded && min != null ? min.toString() : null,
         bounded && max != null ? max.toString() : null);
-  }
-
-  /**
-   * Returns a footer bound as a comparable value of the column's type (numbers as decimals,
-   * dates and timestamps as their ISO text, which orders correctly), or null when absent.
-   */
-  @SuppressWarnings("unchecked")
-  private static @Nullable Comparable<Object> value(ColumnInfo column, @Nullable String text) {
-    if (text == null) {
-      return null;
-    }
-    switch (column.dataType()) {
-    case Types.TINYINT:
-    case Types.SMALLINT:
-    case Types.INTEGER:
-    case Types.BIGINT:
-    case Types.DECIMAL:
-    case Types.NUMERIC:
-    case Types.REAL:
-    case Types.FLOAT:
-    case Types.DOUBLE:
-      try {
-        return (Comparable<Object>) (Comparable<?>) new PlainDecimal(new BigDecimal(text.trim()));
-      } catch (NumberFormatException e) {
-        return null;
-      }
-    default:
-      return (Comparable<Object>) (Comparable<?>) text;
-    }
-  }
-
-  /** A decimal that prints without an exponent (how the planner parses bounds). */
-  private record PlainDecimal(BigDecimal value) implements Comparable<PlainDecimal> {
-    @Override public int compareTo(PlainDecimal o) {
-      return value.compareTo(o.value);
-    }
-
-    @Override public String toString() {
-      return value.toPlainString();
-    }
   }
 }
