@@ -12,6 +12,7 @@ import org.apache.calcite.avatica.ConnectionPropertiesImpl;
 import org.apache.calcite.avatica.MissingResultsException;
 import org.apache.calcite.avatica.NoSuchStatementException;
 import org.apache.calcite.avatica.jdbc.JdbcMeta;
+import org.apache.calcite.avatica.jdbc.StatementInfo;
 import org.apache.calcite.avatica.remote.AvaticaRuntimeException;
 import org.apache.calcite.avatica.remote.TypedValue;
 
@@ -48,6 +49,17 @@ final class MeridianMeta extends JdbcMeta {
   private final ConcurrentMap<Integer, Prepared> prepared = new ConcurrentHashMap<>();
   /** Statements whose results are still being fetched, by statement id. */
   private final ConcurrentMap<Integer, Trace> running = new ConcurrentHashMap<>();
+  /** Each connection's {@value #STATEMENT_TIMEOUT} in seconds, where it set one. */
+  private final ConcurrentMap<String, Integer> statementTimeouts = new ConcurrentHashMap<>();
+
+  /**
+   * The connection property that limits how long each of its statements may run, in whole
+   * seconds (Avatica's {@code Statement.setQueryTimeout} never reaches a server): the backend
+   * statements a query sends get what is left of it as their own timeout, so a backend stops
+   * its query itself (PostgreSQL is sent a cancel request), and the statement fails with
+   * SQLSTATE 57014.
+   */
+  static final String STATEMENT_TIMEOUT = "statement-timeout";
 
   MeridianMeta(MeridianDriver driver, Properties connectionCacheSettings, WorkloadLog workload)
       throws SQLException {
@@ -109,7 +121,51 @@ final class MeridianMeta extends JdbcMeta {
     if (user != null && !user.isEmpty()) {
       users.put(ch.id, user);
     }
+    String timeout = info == null ? null : info.get(STATEMENT_TIMEOUT);
+    if (timeout != null) {
+      int seconds;
+      try {
+        seconds = Integer.parseInt(timeout.trim());
+      } catch (NumberFormatException e) {
+        seconds = -1;
+      }
+      if (seconds < 0) {
+        throw new IllegalArgumentException("connection property " + STATEMENT_TIMEOUT
+            + " must be a whole number of seconds (0 for none), not '" + timeout + "'");
+      }
+      if (seconds > 0) {
+        statementTimeouts.put(ch.id, seconds);
+      }
+    }
     super.openConnection(ch, info);
+  }
+
+  /**
+   * The server-side statement of Avatica's {@link StatementInfo}, which Avatica keeps
+   * package-private and offers no accessor for.
+   */
+  private static final java.lang.reflect.Field STATEMENT_OF_INFO;
+
+  static {
+    try {
+      STATEMENT_OF_INFO = StatementInfo.class.getDeclaredField("statement");
+      STATEMENT_OF_INFO.setAccessible(true);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** Gives the statement its connection's timeout before it runs. */
+  private void applyTimeout(StatementHandle h) {
+    Integer seconds = statementTimeouts.get(h.connectionId);
+    StatementInfo info = seconds == null ? null : getStatementCache().getIfPresent(h.id);
+    if (info != null) {
+      try {
+        ((java.sql.Statement) STATEMENT_OF_INFO.get(info)).setQueryTimeout(seconds);
+      } catch (SQLException | IllegalAccessException e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+    }
   }
 
   // Metadata: catalogs are JDBC catalogs, backend schemas JDBC schemas (see CatalogMetadata).
@@ -199,6 +255,7 @@ final class MeridianMeta extends JdbcMeta {
       return false;
     });
     users.remove(ch.id);
+    statementTimeouts.remove(ch.id);
     super.closeConnection(ch);
   }
 
@@ -262,6 +319,7 @@ final class MeridianMeta extends JdbcMeta {
   @Override public ExecuteResult prepareAndExecute(StatementHandle h, String sql,
       long maxRowCount, int maxRowsInFirstFrame, PrepareCallback callback)
       throws NoSuchStatementException {
+    applyTimeout(h);
     return monitored(h, sql, () -> this.<ExecuteResult, NoSuchStatementException,
         RuntimeException>inTransaction(h, () -> withFullFirstFrame(h,
             super.prepareAndExecute(h, sql, maxRowCount, maxRowsInFirstFrame, callback))));
@@ -269,6 +327,7 @@ final class MeridianMeta extends JdbcMeta {
 
   @Override public ExecuteResult execute(StatementHandle h, List<TypedValue> parameterValues,
       int maxRowsInFirstFrame) throws NoSuchStatementException {
+    applyTimeout(h);
     return monitored(h, null, () -> this.<ExecuteResult, NoSuchStatementException,
         RuntimeException>inTransaction(h,
             () -> withFullFirstFrame(h, super.execute(h, parameterValues, maxRowsInFirstFrame))));

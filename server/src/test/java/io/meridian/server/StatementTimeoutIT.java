@@ -1,0 +1,112 @@
+package io.meridian.server;
+
+import io.meridian.server.testing.DemoServerFixture;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The {@code statement-timeout} connection property: a statement past it fails, and the query
+ * it sent to PostgreSQL is stopped there (watched in {@code pg_stat_activity}); the connection
+ * and the server go on serving.
+ */
+class StatementTimeoutIT {
+  /** A cross join PostgreSQL needs far longer than the timeout for (225M pairs). */
+  private static final String SLOW = "SELECT count(*) AS n FROM shop.public.orders a,"
+      + " shop.public.orders b WHERE a.o_totalprice + b.o_totalprice > 1000";
+
+  private static DemoServerFixture fixture;
+
+  @BeforeAll static void start() throws Exception {
+    fixture = DemoServerFixture.get();
+  }
+
+  private static Connection meridian(String timeout) throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("statement-timeout", timeout);
+    return DriverManager.getConnection(fixture.server().jdbcUrl(), p);
+  }
+
+  /** The backend queries PostgreSQL is running that read orders against itself. */
+  private static List<String> runningOnPostgres() throws SQLException {
+    try (Connection pg = DriverManager.getConnection(fixture.demo().postgresUrl(),
+        "postgres", ""); Statement s = pg.createStatement();
+         ResultSet rs = s.executeQuery("SELECT query FROM pg_stat_activity"
+             + " WHERE state = 'active' AND query LIKE '%o_totalprice%'"
+             + " AND pid <> pg_backend_pid()")) {
+      List<String> queries = new java.util.ArrayList<>();
+      while (rs.next()) {
+        queries.add(rs.getString(1));
+      }
+      return queries;
+    }
+  }
+
+  @Test void aStatementPastItsTimeoutStopsItsBackendQuery() throws Exception {
+    try (Connection c = meridian("2")) {
+      long start = System.nanoTime();
+      CompletableFuture<Object> slow = CompletableFuture.supplyAsync(() -> {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(SLOW)) {
+          rs.next();
+          return rs.getObject(1);
+        } catch (SQLException e) {
+          return e;
+        }
+      });
+      // The query reaches PostgreSQL ...
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (runningOnPostgres().isEmpty() && !slow.isDone() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(runningOnPostgres()).as("the cross join running on PostgreSQL").isNotEmpty();
+      // ... and the statement fails once its two seconds are up.
+      Object outcome = slow.get(30, TimeUnit.SECONDS);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      assertThat(outcome).as("after %.1f s", seconds).isInstanceOf(SQLException.class);
+      assertThat(((SQLException) outcome).getMessage()).containsIgnoringCase("cancel");
+      // Backend statements get the whole seconds left of the two (planning took some).
+      assertThat(seconds).isBetween(0.9, 10.0);
+      // PostgreSQL stopped it (within a second of the failure).
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+      while (!runningOnPostgres().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(runningOnPostgres()).as("PostgreSQL still running it").isEmpty();
+      // The connection still serves.
+      try (Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery("SELECT count(*) FROM shop.public.nation")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isEqualTo(25);
+      }
+    }
+  }
+
+  @Test void aStatementWithinItsTimeoutAnswers() throws SQLException {
+    try (Connection c = meridian("30"); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT count(*) FROM shop.public.orders")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(((Number) rs.getObject(1)).longValue()).isPositive();
+    }
+  }
+
+  @Test void aTimeoutThatIsNotWholeSecondsIsRefusedByName() {
+    assertThatThrownBy(() -> {
+      try (Connection c = meridian("soon"); Statement s = c.createStatement()) {
+        s.executeQuery("SELECT 1");
+      }
+    }).hasMessageContaining("statement-timeout").hasMessageContaining("soon");
+  }
+}
