@@ -67,29 +67,12 @@ public abstract class LakeFilters<E> {
       String column = column(call.getOperands().get(0), rowType);
       return column == null ? null : isNull(column, call.getKind() == SqlKind.IS_NULL);
     }
-    case EQUALS:
-    case NOT_EQUALS:
-    case LESS_THAN:
-    case LESS_THAN_OR_EQUAL:
-    case GREATER_THAN:
-    case GREATER_THAN_OR_EQUAL: {
-      RexNode left = call.getOperands().get(0);
-      RexNode right = call.getOperands().get(1);
-      SqlKind kind = call.getKind();
-      if (left instanceof RexLiteral) {
-        RexNode swap = left;
-        left = right;
-        right = swap;
-        kind = kind.reverse();
-      }
-      String column = column(left, rowType);
-      if (column == null || !(right instanceof RexLiteral) || ((RexLiteral) right).isNull()) {
-        return null;
-      }
-      return compare(kind, column, (RexLiteral) right);
+    default: {
+      ColumnComparison comparison = ColumnComparison.of(call);
+      String column = comparison == null ? null : column(comparison.operand(), rowType);
+      return column == null ? null
+          : compare(comparison.kind(), column, comparison.literal());
     }
-    default:
-      return null;
     }
   }
 

@@ -1,5 +1,6 @@
 package io.meridian.planner.metadata;
 
+import io.meridian.adapter.ColumnComparison;
 import io.meridian.adapter.jdbc.ColumnStatistics;
 
 import com.google.common.collect.BoundType;
@@ -127,20 +128,13 @@ final class ColumnSelectivity {
     case LESS_THAN_OR_EQUAL:
     case GREATER_THAN:
     case GREATER_THAN_OR_EQUAL: {
-      RexNode left = call.getOperands().get(0);
-      RexNode right = call.getOperands().get(1);
-      SqlKind kind = call.getKind();
-      if (left instanceof RexLiteral) {
-        RexNode swap = left;
-        left = right;
-        right = swap;
-        kind = kind.reverse();
-      }
-      ColumnStatistics c = column(left);
-      if (c == null || !(right instanceof RexLiteral) || ((RexLiteral) right).isNull()) {
+      ColumnComparison comparison = ColumnComparison.of(call);
+      ColumnStatistics c = comparison == null ? null : column(comparison.operand());
+      if (c == null) {
         return null;
       }
-      Comparable<?> value = ((RexLiteral) right).getValueAs(Comparable.class);
+      SqlKind kind = comparison.kind();
+      Comparable<?> value = comparison.literal().getValueAs(Comparable.class);
       Range<Double> range;
       switch (kind) {
       case EQUALS:

@@ -149,10 +149,7 @@ class DeltaIT {
   }
 
   private static Rows meridian(String sql) throws SQLException {
-    try (Connection c = DriverManager.getConnection(server.jdbcUrl(), new Properties());
-         Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      return Rows.read(rs);
-    }
+    return DemoServerFixture.query(server, sql);
   }
 
   private static void assertTpch(String sql, boolean ordered) throws SQLException {

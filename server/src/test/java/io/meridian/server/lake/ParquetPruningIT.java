@@ -77,10 +77,7 @@ class ParquetPruningIT {
   }
 
   private static Rows meridian(String sql) throws SQLException {
-    try (Connection c = DriverManager.getConnection(server.jdbcUrl(), new Properties());
-         Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      return Rows.read(rs);
-    }
+    return DemoServerFixture.query(server, sql);
   }
 
   /** Returns the files each pruned scan of the plan reads, as "table k of n". */

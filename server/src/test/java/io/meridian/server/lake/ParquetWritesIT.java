@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -74,10 +73,7 @@ class ParquetWritesIT {
   }
 
   private static Rows query(String sql) throws SQLException {
-    try (Connection c = DriverManager.getConnection(server.jdbcUrl(), new Properties());
-         Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      return Rows.read(rs);
-    }
+    return DemoServerFixture.query(server, sql);
   }
 
   private static void execute(String sql, Properties info) throws SQLException {

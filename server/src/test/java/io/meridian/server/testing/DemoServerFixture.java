@@ -82,6 +82,14 @@ public final class DemoServerFixture {
     return explain(server, sql, info);
   }
 
+  /** Runs a query on a server (Avatica over HTTP, a new connection) and reads the whole result. */
+  public static Rows query(MeridianServer server, String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection(server.jdbcUrl(), new Properties());
+         Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      return Rows.read(rs);
+    }
+  }
+
   /** Returns the plan a server chooses for a query on a connection opened with {@code info}. */
   public static String explain(MeridianServer server, String sql, Properties info)
       throws SQLException {

@@ -32,8 +32,8 @@ import java.util.stream.Stream;
 
 /**
  * The files of a Parquet folder table and what their footers and paths say about each column:
- * the smallest and largest value and the NULL count over the file's row groups (numbers, dates
- * and timestamps only: writers may truncate string bounds), and the values of Hive-style
+ * the smallest and largest value and the NULL count over the file's row groups (exact numbers,
+ * dates and timestamps only; see {@link #ordered}), and the values of Hive-style
  * {@code key=value} partition folders (exact, any type). A filter is evaluated on these facts
  * ({@link #mayMatch}) to rule whole files out before any is read. Footers are read with DuckDB's
  * {@code parquet_metadata()} and cached per file (path, size, modification time).
@@ -97,7 +97,7 @@ final class ParquetFiles {
     Map<String, Bounds> columns = new HashMap<>();
     long rows = 0;
     try (PreparedStatement s = connection.prepareStatement("SELECT path_in_schema,"
-        + " min(row_group_num_rows), count(*), count(stats_min_value), count(stats_max_value),"
+        + " count(*), count(stats_min_value), count(stats_max_value),"
         + " count(stats_null_count), sum(stats_null_count),"
         + " list(stats_min_value), list(stats_max_value)"
         + " FROM parquet_metadata(?) GROUP BY path_in_schema")) {
@@ -108,13 +108,13 @@ final class ParquetFiles {
           if (column == null) {
             continue;
           }
-          int groups = rs.getInt(3);
-          boolean bounded = ordered(column) && rs.getInt(4) == groups
-              && rs.getInt(5) == groups;
-          Comparable<Object> min = bounded ? extreme(column, rs.getArray(8), -1) : null;
-          Comparable<Object> max = bounded ? extreme(column, rs.getArray(9), 1) : null;
+          int groups = rs.getInt(2);
+          boolean bounded = ordered(column) && rs.getInt(3) == groups
+              && rs.getInt(4) == groups;
+          Comparable<Object> min = bounded ? extreme(column, rs.getArray(7), -1) : null;
+          Comparable<Object> max = bounded ? extreme(column, rs.getArray(8), 1) : null;
           columns.put(column.name(), new Bounds(min, max,
-              rs.getInt(6) == groups ? Long.valueOf(rs.getLong(7)) : null));
+              rs.getInt(5) == groups ? Long.valueOf(rs.getLong(6)) : null));
         }
       }
     }
@@ -125,12 +125,13 @@ final class ParquetFiles {
         rows = rs.next() ? rs.getLong(1) : 0;
       }
     }
-    // Hive partition folders: key=value, exact for every row of the file.
+    // Hive partition folders: key=value, exact for every row of the file. A value with an
+    // escape (%XX) is left unknown rather than decoded differently from DuckDB.
     for (Path part : folder.relativize(file.getParent() == null ? file : file.getParent())) {
       String segment = part.toString();
       int eq = segment.indexOf('=');
       ColumnInfo column = eq > 0 ? byName.get(segment.substring(0, eq)) : null;
-      if (column != null) {
+      if (column != null && segment.indexOf('%') < 0) {
         String text = segment.substring(eq + 1);
         boolean isNull = text.equals("__HIVE_DEFAULT_PARTITION__") || text.equals("NULL");
         Comparable<Object> v = isNull ? null : value(column, text);
@@ -161,8 +162,22 @@ final class ParquetFiles {
     return result;
   }
 
-  /** Whether footer bounds of this column's type are exact (numbers, dates, timestamps). */
+  /**
+   * Whether footer bounds of this column's type can rule files out: integers, decimals, dates
+   * and timestamps. Not strings (writers may truncate their bounds) and not floating point
+   * (footers leave NaN out of the bounds, and NaN compares above every number).
+   */
   private static boolean ordered(ColumnInfo column) {
+    switch (column.dataType()) {
+    case Types.DATE:
+    case Types.TIMESTAMP:
+      return true;
+    default:
+      return exactNumber(column);
+    }
+  }
+
+  private static boolean exactNumber(ColumnInfo column) {
     switch (column.dataType()) {
     case Types.TINYINT:
     case Types.SMALLINT:
@@ -170,11 +185,6 @@ final class ParquetFiles {
     case Types.BIGINT:
     case Types.DECIMAL:
     case Types.NUMERIC:
-    case Types.REAL:
-    case Types.FLOAT:
-    case Types.DOUBLE:
-    case Types.DATE:
-    case Types.TIMESTAMP:
       return true;
     default:
       return false;
@@ -182,8 +192,8 @@ final class ParquetFiles {
   }
 
   private static boolean numeric(ColumnInfo column) {
-    return ordered(column) && column.dataType() != Types.DATE
-        && column.dataType() != Types.TIMESTAMP;
+    return exactNumber(column) || column.dataType() == Types.REAL
+        || column.dataType() == Types.FLOAT || column.dataType() == Types.DOUBLE;
   }
 
   /**
