@@ -43,6 +43,8 @@ import java.util.Map;
 final class ColumnSelectivity {
   private final List<String> fieldNames;
   private final Map<String, ColumnStatistics> statistics;
+  /** Whether statistics estimated at least one column condition of the predicate. */
+  private boolean covered;
 
   private ColumnSelectivity(List<String> fieldNames, Map<String, ColumnStatistics> statistics) {
     this.fieldNames = fieldNames;
@@ -56,23 +58,8 @@ final class ColumnSelectivity {
   static @Nullable Double of(RexNode predicate, List<String> fieldNames,
       Map<String, ColumnStatistics> statistics) {
     ColumnSelectivity s = new ColumnSelectivity(fieldNames, statistics);
-    return s.covers(predicate) ? s.selectivity(predicate) : null;
-  }
-
-  /** Whether statistics estimate at least one column condition of the predicate. */
-  private boolean covers(RexNode node) {
-    if (!(node instanceof RexCall)) {
-      return false;
-    }
-    RexCall call = (RexCall) node;
-    switch (call.getKind()) {
-    case AND:
-    case OR:
-    case NOT:
-      return call.getOperands().stream().anyMatch(this::covers);
-    default:
-      return columnCondition(call) != null;
-    }
+    double selectivity = s.selectivity(predicate);
+    return s.covered ? selectivity : null;
   }
 
   private double selectivity(RexNode node) {
@@ -104,6 +91,7 @@ final class ColumnSelectivity {
       default:
         Double s = columnCondition(call);
         if (s != null) {
+          covered = true;
           return clamp(s);
         }
       }

@@ -44,18 +44,7 @@ public final class FileScanRules extends RelRule<RuleConfig> {
       RexNode condition = RexUtil.expandSearch(filter.getCluster().getRexBuilder(), null,
           filter.getCondition());
       String name = prunable.prunedName(condition, scan.getRowType());
-      RelNode replaced = name == null ? null : sibling(scan, name);
-      org.apache.calcite.schema.Table unlisted =
-          name == null || replaced != null ? null : prunable.prunedTable(name);
-      if (unlisted != null) {
-        List<String> names = scan.getTable().getQualifiedName();
-        replaced = org.apache.calcite.prepare.RelOptTableImpl.create(
-            scan.getTable().getRelOptSchema(),
-            unlisted.getRowType(scan.getCluster().getTypeFactory()), unlisted,
-            ImmutableList.<String>builder().addAll(names.subList(0, names.size() - 1))
-                .add(name).build())
-            .toRel(ViewExpanders.simpleContext(scan.getCluster()));
-      }
+      RelNode replaced = name == null ? null : sibling(scan, name, prunable.prunedTable(name));
       if (replaced != null) {
         call.transformTo(filter.copy(filter.getTraitSet(), List.of(replaced)));
       }
@@ -86,7 +75,8 @@ public final class FileScanRules extends RelRule<RuleConfig> {
         throw new IllegalArgumentException("table " + table + " keeps no versions:"
             + " FOR SYSTEM_TIME AS OF applies to lake tables only");
       }
-      RelNode replaced = sibling(scan, versions.nameAsOf(instant.getMillisSinceEpoch()));
+      RelNode replaced =
+          sibling(scan, versions.nameAsOf(instant.getMillisSinceEpoch()), null);
       if (replaced == null) {
         throw new IllegalStateException("no version of " + table + " as of " + instant);
       }
@@ -99,12 +89,21 @@ public final class FileScanRules extends RelRule<RuleConfig> {
     return rel.copy(rel.getTraitSet(), inputs);
   }
 
-  /** Returns a scan of the table named {@code name} in the schema of {@code scan}'s table. */
-  private static @Nullable RelNode sibling(TableScan scan, String name) {
+  /**
+   * Returns a scan of the table named {@code name} in the schema of {@code scan}'s table:
+   * {@code unlisted} where the table gave it (a name its schema does not list), else the table
+   * the schema resolves the name to; null when there is none.
+   */
+  private static @Nullable RelNode sibling(TableScan scan, String name,
+      org.apache.calcite.schema.@Nullable Table unlisted) {
     List<String> names = scan.getTable().getQualifiedName();
     List<String> siblingNames = ImmutableList.<String>builder()
         .addAll(names.subList(0, names.size() - 1)).add(name).build();
-    RelOptTable table = scan.getTable().getRelOptSchema().getTableForMember(siblingNames);
+    RelOptTable table = unlisted != null
+        ? org.apache.calcite.prepare.RelOptTableImpl.create(scan.getTable().getRelOptSchema(),
+            unlisted.getRowType(scan.getCluster().getTypeFactory()), unlisted,
+            ImmutableList.copyOf(siblingNames))
+        : scan.getTable().getRelOptSchema().getTableForMember(siblingNames);
     if (table == null) {
       return null;
     }

@@ -3,12 +3,9 @@ package io.meridian.server.lake;
 import io.meridian.adapter.CatalogSpec;
 import io.meridian.adapter.duckdb.DuckDbDataSource;
 import io.meridian.server.MeridianServer;
-import io.meridian.server.config.MeridianConfig;
 import io.meridian.server.demo.DemoEnvironment;
 import io.meridian.server.testing.DemoServerFixture;
 import io.meridian.server.testing.Rows;
-
-import com.google.common.collect.ImmutableList;
 
 import io.delta.kernel.types.IntegerType;
 import io.delta.kernel.types.StructType;
@@ -78,16 +75,12 @@ class DeltaIT {
       delta.append(orders, DeltaWarehouse.rows(c,
           "SELECT * FROM tpch.orders WHERE o_orderdate >= DATE '1996-01-01'", schema));
     }
-    DemoEnvironment env = demo.demo();
-    server = MeridianServer.start(new MeridianConfig("127.0.0.1", 0, "PROTOBUF",
-        Path.of("target", "it-data").toAbsolutePath(), ImmutableList.of(
-            new CatalogSpec("shop", "postgres",
-                Map.of("url", env.postgresUrl(), "user", "postgres", "password", "")),
-            new CatalogSpec("dl", "delta", Map.of("path", dir.toString())),
-            new CatalogSpec("dlk", "delta", Map.of("path", dir.toString(), "reader", "kernel")),
-            new CatalogSpec("dv", "delta", Map.of("path", SPARK_TABLES.toString())),
-            new CatalogSpec("dvk", "delta",
-                Map.of("path", SPARK_TABLES.toString(), "reader", "kernel")))));
+    server = demo.startWithShop(
+        new CatalogSpec("dl", "delta", Map.of("path", dir.toString())),
+        new CatalogSpec("dlk", "delta", Map.of("path", dir.toString(), "reader", "kernel")),
+        new CatalogSpec("dv", "delta", Map.of("path", SPARK_TABLES.toString())),
+        new CatalogSpec("dvk", "delta",
+            Map.of("path", SPARK_TABLES.toString(), "reader", "kernel")));
   }
 
   /**

@@ -2,12 +2,9 @@ package io.meridian.server.lake;
 
 import io.meridian.adapter.CatalogSpec;
 import io.meridian.server.MeridianServer;
-import io.meridian.server.config.MeridianConfig;
 import io.meridian.server.demo.DemoEnvironment;
 import io.meridian.server.testing.DemoServerFixture;
 import io.meridian.server.testing.Rows;
-
-import com.google.common.collect.ImmutableList;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,12 +49,8 @@ class ParquetWritesIT {
       s.execute("COPY (SELECT 'z' AS x, 'b' AS y) TO '"
           + dir.resolve("bad/t/two.parquet") + "' (FORMAT parquet)");
     }
-    DemoEnvironment env = demo.demo();
-    server = MeridianServer.start(new MeridianConfig("127.0.0.1", 0, "PROTOBUF",
-        Path.of("target", "it-data").toAbsolutePath(), ImmutableList.of(
-            new CatalogSpec("shop", "postgres",
-                Map.of("url", env.postgresUrl(), "user", "postgres", "password", "")),
-            new CatalogSpec("pq", "parquet", Map.of("path", dir.toString())))));
+    server = demo.startWithShop(
+        new CatalogSpec("pq", "parquet", Map.of("path", dir.toString())));
   }
 
   @AfterAll static void stop() {

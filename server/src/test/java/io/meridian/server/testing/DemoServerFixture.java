@@ -1,8 +1,11 @@
 package io.meridian.server.testing;
 
+import io.meridian.adapter.CatalogSpec;
 import io.meridian.server.MeridianServer;
 import io.meridian.server.config.MeridianConfig;
 import io.meridian.server.demo.DemoEnvironment;
+
+import com.google.common.collect.ImmutableList;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -10,6 +13,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -80,6 +84,18 @@ public final class DemoServerFixture {
   /** Returns the plan Meridian chooses for a query on a connection opened with {@code info}. */
   public String explain(String sql, Properties info) throws SQLException {
     return explain(server, sql, info);
+  }
+
+  /**
+   * Starts a server of its own (any free port, data under {@code target/it-data}) that serves
+   * the demo's PostgreSQL as {@code shop} beside {@code catalogs}.
+   */
+  public MeridianServer startWithShop(CatalogSpec... catalogs) throws Exception {
+    return MeridianServer.start(new MeridianConfig("127.0.0.1", 0, "PROTOBUF",
+        Path.of("target", "it-data").toAbsolutePath(),
+        ImmutableList.<CatalogSpec>builder().add(new CatalogSpec("shop", "postgres",
+            Map.of("url", demo.postgresUrl(), "user", "postgres", "password", "")))
+            .add(catalogs).build()));
   }
 
   /** Runs a query on a server (Avatica over HTTP, a new connection) and reads the whole result. */

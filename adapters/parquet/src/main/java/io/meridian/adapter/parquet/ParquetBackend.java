@@ -120,10 +120,11 @@ final class ParquetBackend extends JdbcBackend implements LakeCatalog {
    */
   @org.checkerframework.checker.nullness.qual.Nullable String prune(String schema, String table,
       org.apache.calcite.rex.RexNode condition, RelDataType rowType) {
-    Path folder = folder(schema, table);
-    if (!Files.isDirectory(folder)) {
+    ParquetLayout.TableLocation location = ParquetLayout.locate(root, schema, table);
+    if (!location.directory()) {
       return null; // one file: its row groups are DuckDB's to skip
     }
+    Path folder = location.location();
     List<Path> all = ParquetFiles.list(folder);
     List<io.meridian.adapter.jdbc.TableStatisticsCache.ColumnInfo> columns =
         files().statistics().columns(schema, table);

@@ -10,6 +10,7 @@ import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.type.SqlTypeName;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 import java.io.IOException;
@@ -26,7 +27,6 @@ import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -57,9 +57,7 @@ final class ParquetFiles {
    */
   static List<Path> list(Path folder) {
     try (Stream<Path> files = Files.walk(folder)) {
-      return files.filter(p -> Files.isRegularFile(p)
-          && p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".parquet"))
-          .sorted().toList();
+      return files.filter(ParquetLayout::isParquetFile).sorted().toList();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list the files of " + folder, e);
     }
@@ -178,22 +176,13 @@ final class ParquetFiles {
   }
 
   private static boolean exactNumber(ColumnInfo column) {
-    switch (column.dataType()) {
-    case Types.TINYINT:
-    case Types.SMALLINT:
-    case Types.INTEGER:
-    case Types.BIGINT:
-    case Types.DECIMAL:
-    case Types.NUMERIC:
-      return true;
-    default:
-      return false;
-    }
+    SqlTypeName type = SqlTypeName.getNameForJdbcType(column.dataType());
+    return type != null && SqlTypeName.EXACT_TYPES.contains(type);
   }
 
   private static boolean numeric(ColumnInfo column) {
-    return exactNumber(column) || column.dataType() == Types.REAL
-        || column.dataType() == Types.FLOAT || column.dataType() == Types.DOUBLE;
+    SqlTypeName type = SqlTypeName.getNameForJdbcType(column.dataType());
+    return type != null && SqlTypeName.NUMERIC_TYPES.contains(type);
   }
 
   /**

@@ -7,7 +7,6 @@ import io.meridian.adapter.jdbc.TableStatisticsCache.ColumnInfo;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -48,10 +47,7 @@ final class ParquetFooterStatistics implements ColumnStatisticsSource {
       return pruned.stream().map(DuckDbSqlDialect::literal)
           .collect(Collectors.joining(", ", "[", "]"));
     }
-    Path folder = root.resolve(schema).resolve(table);
-    return DuckDbSqlDialect.literal(Files.isDirectory(folder)
-        ? new ParquetLayout.TableLocation(schema, table, folder, true).glob()
-        : root.resolve(schema).resolve(table + ".parquet").toString());
+    return DuckDbSqlDialect.literal(ParquetLayout.locate(root, schema, table).glob());
   }
 
   @Override public Map<String, ColumnStatistics> columnStatistics(Connection connection,

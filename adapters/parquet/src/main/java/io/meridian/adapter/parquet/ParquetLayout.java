@@ -39,8 +39,7 @@ public final class ParquetLayout {
             if (name.startsWith(".") || name.startsWith("_")) {
               continue; // hidden and in-progress files
             }
-            if (Files.isRegularFile(entry)
-                && name.toLowerCase(Locale.ROOT).endsWith(".parquet")) {
+            if (isParquetFile(entry)) {
               tables.add(new TableLocation(schema,
                   name.substring(0, name.length() - ".parquet".length()), entry, false));
             } else if (Files.isDirectory(entry) && containsParquet(entry)) {
@@ -57,8 +56,21 @@ public final class ParquetLayout {
 
   private static boolean containsParquet(Path dir) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
-      return files.anyMatch(p -> Files.isRegularFile(p)
-          && p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".parquet"));
+      return files.anyMatch(ParquetLayout::isParquetFile);
     }
+  }
+
+  /** Whether a path is a Parquet file (what a table's glob reads; in-progress files end in .tmp). */
+  static boolean isParquetFile(Path path) {
+    return Files.isRegularFile(path)
+        && path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".parquet");
+  }
+
+  /** Where a table lives under the root: its folder if it has one, else its single file. */
+  static TableLocation locate(Path root, String schema, String table) {
+    Path folder = root.resolve(schema).resolve(table);
+    return Files.isDirectory(folder) ? new TableLocation(schema, table, folder, true)
+        : new TableLocation(schema, table, root.resolve(schema).resolve(table + ".parquet"),
+            false);
   }
 }
