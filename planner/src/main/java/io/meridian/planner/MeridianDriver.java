@@ -134,13 +134,28 @@ public final class MeridianDriver extends Driver {
 
   /** Opens a connection with Meridian's defaults, overridden by {@code info}. */
   public CalciteConnection open(Properties info) throws SQLException {
+    return open(info, CatalogAccess.ALL);
+  }
+
+  /**
+   * Opens a connection with Meridian's defaults, overridden by {@code info}, that sees and
+   * changes only the catalogs {@code access} allows.
+   */
+  public CalciteConnection open(Properties info, CatalogAccess access) throws SQLException {
     Properties merged = defaultProperties();
     if (info != null) {
       merged.putAll(info);
     }
-    Connection connection = connect(CONNECT_STRING_PREFIX, merged);
-    return connection.unwrap(CalciteConnection.class);
+    // Calcite's connect offers no way to hand the connection an object; the handler below
+    // takes it from this thread while the connection initialises.
+    try (ThreadScoped.Scope scope = OPENING.enter(requireNonNull(access, "access"))) {
+      Connection connection = connect(CONNECT_STRING_PREFIX, merged);
+      return connection.unwrap(CalciteConnection.class);
+    }
   }
+
+  /** The access of the connection this thread is opening. */
+  private static final ThreadScoped<CatalogAccess> OPENING = new ThreadScoped<>();
 
   @Override protected Handler createHandler() {
     Handler calciteHandler = super.createHandler();
@@ -153,6 +168,7 @@ public final class MeridianDriver extends Driver {
             connection.unwrap(CalciteConnection.class).getProperties();
         String placement = properties.getProperty(Placement.PROPERTY);
         String reduction = properties.getProperty(SessionSettings.REDUCTION, "auto").trim();
+        CatalogAccess access = OPENING.get() == null ? CatalogAccess.ALL : OPENING.get();
         try {
           if (!reduction.equalsIgnoreCase("auto") && !reduction.equalsIgnoreCase("off")) {
             throw new IllegalArgumentException("unknown reduction '" + reduction
@@ -160,11 +176,15 @@ public final class MeridianDriver extends Driver {
           }
           SessionSettings.register(CalciteSchema.from(root), new SessionSettings(
               placement == null ? Placement.AUTO : Placement.parse(placement),
-              reduction.equalsIgnoreCase("auto"), costModel, observed));
+              reduction.equalsIgnoreCase("auto"), costModel, observed, access));
         } catch (IllegalArgumentException e) {
           throw new SQLException(e.getMessage(), "08001", e);
         }
-        catalogs.backends().forEach((name, backend) -> root.add(name, backend.schema()));
+        catalogs.backends().forEach((name, backend) -> {
+          if (access.canRead(name)) {
+            root.add(name, backend.schema());
+          }
+        });
         // The default schema for unqualified names: "catalog" or "catalog.schema".
         String schema = connection.unwrap(CalciteConnection.class).config().schema();
         if (schema != null && !schema.isBlank()) {

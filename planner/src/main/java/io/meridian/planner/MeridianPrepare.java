@@ -209,8 +209,9 @@ public class MeridianPrepare extends CalcitePrepareImpl {
 
       @Override protected Program getProgram() {
         SessionSettings settings = SessionSettings.of(context.getMutableRootSchema());
-        return FederatedPrograms.federated(settings.placement(), settings.reduce(),
-            settings.coefficients());
+        return org.apache.calcite.tools.Programs.sequence(settings.access().writeCheck(),
+            FederatedPrograms.federated(settings.placement(), settings.reduce(),
+                settings.coefficients()));
       }
 
       // Calcite walks every schema of every catalog looking for lattices and materializations

@@ -18,14 +18,16 @@ import static java.util.Objects.requireNonNull;
  * inputs may be narrowed by each other's join keys (semi-join reduction, on unless the
  * connection property {@code reduction} is {@code off}), the cost model (whose coefficients
  * calibration may replace between two statements), and the row counts the
- * server's statements observed ({@link ObservedCardinalities}). Recorded when a connection
+ * server's statements observed ({@link ObservedCardinalities}), and which catalogs the
+ * session may read and write ({@link CatalogAccess}). Recorded when a connection
  * opens, found again from the connection's root schema when a statement is prepared.
  */
 record SessionSettings(Placement placement, boolean reduce, CostModel costModel,
-    ObservedCardinalities observed) {
+    ObservedCardinalities observed, CatalogAccess access) {
   private static final Map<CalciteSchema, SessionSettings> SESSIONS = new WeakHashMap<>();
   private static final SessionSettings DEFAULT = new SessionSettings(Placement.AUTO, true,
-      new CostModel(EngineCoefficients.builtIn()), new ObservedCardinalities());
+      new CostModel(EngineCoefficients.builtIn()), new ObservedCardinalities(),
+      CatalogAccess.ALL);
 
   /** The connection property that turns semi-join reduction off ({@code off}) or on. */
   static final String REDUCTION = "reduction";
@@ -34,6 +36,7 @@ record SessionSettings(Placement placement, boolean reduce, CostModel costModel,
     requireNonNull(placement, "placement");
     requireNonNull(costModel, "costModel");
     requireNonNull(observed, "observed");
+    requireNonNull(access, "access");
   }
 
   /** Returns the coefficients to plan the next statement with. */

@@ -3,6 +3,7 @@ package io.meridian.server;
 import com.google.common.collect.ImmutableList;
 
 import io.meridian.adapter.StorageBackend;
+import io.meridian.planner.CatalogAccess;
 import io.meridian.planner.CatalogRegistry;
 import io.meridian.planner.MeridianTypeSystem;
 
@@ -32,7 +33,8 @@ import static java.util.Objects.requireNonNull;
  * JDBC catalog ({@code TABLE_CAT}), each backend schema a JDBC schema ({@code TABLE_SCHEM}), so
  * that a tool's navigator shows {@code shop > public > customer} and the SQL it generates
  * ({@code shop.public.customer}) is Meridian's. A backend that is down contributes nothing
- * rather than failing the whole call.
+ * rather than failing the whole call. A session is shown only the catalogs it may read
+ * ({@link CatalogAccess}).
  */
 final class CatalogMetadata {
   private static final Logger LOG = LoggerFactory.getLogger(CatalogMetadata.class);
@@ -51,18 +53,19 @@ final class CatalogMetadata {
     this.catalogs = requireNonNull(catalogs, "catalogs");
   }
 
-  Meta.MetaResultSet catalogs(String connectionId) {
+  Meta.MetaResultSet catalogs(String connectionId, CatalogAccess access) {
     List<Object> rows = new ArrayList<>();
-    for (String name : new TreeSet<>(catalogs.backends().keySet())) {
-      rows.add(new Object[] {name});
+    for (StorageBackend backend : backends(null, access)) {
+      rows.add(new Object[] {backend.catalogName()});
     }
     return result(connectionId, columns("TABLE_CAT", String.class), rows);
   }
 
-  Meta.MetaResultSet schemas(String connectionId, String catalog, Meta.Pat schemaPattern) {
+  Meta.MetaResultSet schemas(String connectionId, CatalogAccess access, String catalog,
+      Meta.Pat schemaPattern) {
     List<Object> rows = new ArrayList<>();
     Pattern schemaRegex = regex(schemaPattern);
-    for (StorageBackend backend : backends(catalog)) {
+    for (StorageBackend backend : backends(catalog, access)) {
       for (String schema : schemaNames(backend)) {
         if (schemaRegex.matcher(schema).matches()) {
           rows.add(new Object[] {schema, backend.catalogName()});
@@ -73,10 +76,10 @@ final class CatalogMetadata {
         columns("TABLE_SCHEM", String.class, "TABLE_CATALOG", String.class), rows);
   }
 
-  Meta.MetaResultSet tables(String connectionId, String catalog, Meta.Pat schemaPattern,
-      Meta.Pat tablePattern, List<String> typeList) {
+  Meta.MetaResultSet tables(String connectionId, CatalogAccess access, String catalog,
+      Meta.Pat schemaPattern, Meta.Pat tablePattern, List<String> typeList) {
     List<Object> rows = new ArrayList<>();
-    forEachTable(catalog, schemaPattern, tablePattern, (backend, schema, name, table) -> {
+    forEachTable(access, catalog, schemaPattern, tablePattern, (backend, schema, name, table) -> {
       String type = table.getJdbcTableType().jdbcName;
       if (typeList == null || typeList.contains(type)) {
         rows.add(new Object[] {backend.catalogName(), schema, name, type, null, null, null, null,
@@ -89,11 +92,11 @@ final class CatalogMetadata {
         "SELF_REFERENCING_COL_NAME", String.class, "REF_GENERATION", String.class), rows);
   }
 
-  Meta.MetaResultSet columns(String connectionId, String catalog, Meta.Pat schemaPattern,
-      Meta.Pat tablePattern, Meta.Pat columnPattern) {
+  Meta.MetaResultSet columns(String connectionId, CatalogAccess access, String catalog,
+      Meta.Pat schemaPattern, Meta.Pat tablePattern, Meta.Pat columnPattern) {
     List<Object> rows = new ArrayList<>();
     Pattern columnRegex = regex(columnPattern);
-    forEachTable(catalog, schemaPattern, tablePattern, (backend, schema, name, table) -> {
+    forEachTable(access, catalog, schemaPattern, tablePattern, (backend, schema, name, table) -> {
       RelDataType rowType = table.getRowType(typeFactory);
       for (RelDataTypeField field : rowType.getFieldList()) {
         if (!columnRegex.matcher(field.getName()).matches()) {
@@ -135,11 +138,11 @@ final class CatalogMetadata {
     void visit(StorageBackend backend, String schema, String name, Table table);
   }
 
-  private void forEachTable(String catalog, Meta.Pat schemaPattern, Meta.Pat tablePattern,
-      TableVisitor visitor) {
+  private void forEachTable(CatalogAccess access, String catalog, Meta.Pat schemaPattern,
+      Meta.Pat tablePattern, TableVisitor visitor) {
     Pattern schemaRegex = regex(schemaPattern);
     Pattern tableRegex = regex(tablePattern);
-    for (StorageBackend backend : backends(catalog)) {
+    for (StorageBackend backend : backends(catalog, access)) {
       try {
         Schema root = backend.schema();
         for (String schemaName : schemaNames(backend)) {
@@ -166,10 +169,12 @@ final class CatalogMetadata {
     }
   }
 
-  private List<StorageBackend> backends(String catalog) {
+  /** The catalogs the session sees, all ({@code catalog} null) or the one named. */
+  private List<StorageBackend> backends(String catalog, CatalogAccess access) {
     List<StorageBackend> result = new ArrayList<>();
     for (StorageBackend backend : catalogs.backends().values()) {
-      if (catalog == null || backend.catalogName().equalsIgnoreCase(catalog)) {
+      if ((catalog == null || backend.catalogName().equalsIgnoreCase(catalog))
+          && access.canRead(backend.catalogName())) {
         result.add(backend);
       }
     }

@@ -1,10 +1,9 @@
 package io.meridian.server;
 
-import io.meridian.planner.ddl.MeridianDdlExecutor;
-
 import com.google.common.base.Throwables;
 
 import io.meridian.adapter.jdbc.Credentials;
+import io.meridian.planner.CatalogAccess;
 import io.meridian.planner.ddl.MeridianDdlExecutor;
 
 import org.apache.calcite.avatica.AvaticaSeverity;
@@ -22,6 +21,7 @@ import java.sql.SQLException;
  *   <li>bad SQL: {@code 42601}, "SQL parse error at line L, column C: ...";
  *   <li>unknown catalog, schema, table, column, function: {@code 42000}, with the position and
  *   the name, as the validator reports it;
+ *   <li>a write to a catalog the user may only read: {@code 42501};
  *   <li>a backend that is down: {@code 08001}, "catalog 'shop' (postgres) is unavailable: ...";
  *   <li>anything else: the innermost message, SQL state {@code HY000}.
  * </ul>
@@ -39,6 +39,11 @@ final class ErrorTranslator {
     LOG.debug("statement failed", e);
     if (e instanceof AvaticaRuntimeException) {
       return (AvaticaRuntimeException) e;
+    }
+    CatalogAccess.AccessDeniedException denied =
+        find(e, CatalogAccess.AccessDeniedException.class);
+    if (denied != null) {
+      return error(denied.getMessage(), denied.sqlState());
     }
     MeridianDdlExecutor.DdlException ddl = find(e, MeridianDdlExecutor.DdlException.class);
     if (ddl != null) {

@@ -1,8 +1,13 @@
 package io.meridian.server;
 
+import io.meridian.planner.CatalogAccess;
+import io.meridian.planner.ThreadScoped;
+import io.meridian.server.config.AccessRules;
+
 import org.apache.calcite.avatica.remote.Service.RpcMetadataResponse;
 import org.apache.calcite.avatica.server.AvaticaHandler;
 import org.eclipse.jetty.server.Request;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.eclipse.jetty.server.handler.HandlerWrapper;
 
 import java.io.IOException;
@@ -21,16 +26,20 @@ import static java.util.Objects.requireNonNull;
  * readiness per catalog (whether its backend answered its last probe), as JSON. The status is
  * {@code UP} when every catalog is available, else {@code DEGRADED}; the HTTP status is 200
  * either way, since the server itself is serving. {@code GET /metrics} serves the
- * {@link PerformanceMonitor} in Prometheus' text format. Everything else goes to Avatica.
+ * {@link PerformanceMonitor} in Prometheus' text format. Everything else goes to Avatica, with
+ * the authenticated user (if any) as the request's {@link Caller}.
  */
 final class HealthEndpoint extends HandlerWrapper implements AvaticaHandler {
   private final Supplier<Map<String, Boolean>> availability;
   private final PerformanceMonitor monitor;
+  /** The access rules of the users file's users, or null: each may read and write all. */
+  private final @Nullable AccessRules access;
 
   HealthEndpoint(AvaticaHandler avatica, Supplier<Map<String, Boolean>> availability,
-      PerformanceMonitor monitor) {
+      PerformanceMonitor monitor, @Nullable AccessRules access) {
     this.availability = requireNonNull(availability, "availability");
     this.monitor = requireNonNull(monitor, "monitor");
+    this.access = access;
     setHandler(avatica);
   }
 
@@ -62,7 +71,17 @@ final class HealthEndpoint extends HandlerWrapper implements AvaticaHandler {
       baseRequest.setHandled(true);
       return;
     }
-    super.handle(target, baseRequest, request, response);
+    java.security.Principal principal = request.getUserPrincipal();
+    if (principal == null) {
+      super.handle(target, baseRequest, request, response);
+      return;
+    }
+    String user = principal.getName();
+    Caller caller = new Caller(user, access == null ? new CatalogAccess(user, null, null)
+        : access.forUser(user, request::isUserInRole));
+    try (ThreadScoped.Scope scope = Caller.CURRENT.enter(caller)) {
+      super.handle(target, baseRequest, request, response);
+    }
   }
 
   @Override public void setServerRpcMetadata(RpcMetadataResponse metadata) {

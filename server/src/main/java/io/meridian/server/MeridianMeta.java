@@ -1,16 +1,20 @@
 package io.meridian.server;
 
 import io.meridian.adapter.jdbc.BackendTransaction;
+import io.meridian.planner.CatalogAccess;
 import io.meridian.planner.MeridianDriver;
 import io.meridian.planner.ThreadScoped;
 import io.meridian.planner.workload.FragmentCounters;
 import io.meridian.planner.workload.PlanSummary;
+import io.meridian.server.config.MeridianConfig;
 import io.meridian.server.workload.StatementRecord;
 import io.meridian.server.workload.WorkloadLog;
 
 import org.apache.calcite.avatica.ConnectionPropertiesImpl;
 import org.apache.calcite.avatica.MissingResultsException;
+import org.apache.calcite.avatica.NoSuchConnectionException;
 import org.apache.calcite.avatica.NoSuchStatementException;
+import org.apache.calcite.avatica.QueryState;
 import org.apache.calcite.avatica.jdbc.JdbcMeta;
 import org.apache.calcite.avatica.jdbc.StatementInfo;
 import org.apache.calcite.avatica.remote.AvaticaRuntimeException;
@@ -49,6 +53,17 @@ final class MeridianMeta extends JdbcMeta {
   private final ConcurrentMap<Integer, Prepared> prepared = new ConcurrentHashMap<>();
   /** Statements whose results are still being fetched, by statement id. */
   private final ConcurrentMap<Integer, Trace> running = new ConcurrentHashMap<>();
+  /**
+   * What each client connection may do, and who opened it, on a server with authentication
+   * (the authenticated {@link Caller}); a connection is used only by the user who opened it.
+   */
+  private final ConcurrentMap<String, Caller> owners = new ConcurrentHashMap<>();
+  /** The connection of each statement, so that a statement is used only through it. */
+  private final ConcurrentMap<Integer, String> statementConnections = new ConcurrentHashMap<>();
+  private final MeridianConfig.Limits limits;
+  /** How many statements each user has executing now (with a statement limit only). */
+  private final ConcurrentMap<String, java.util.concurrent.atomic.AtomicInteger> executing =
+      new ConcurrentHashMap<>();
   /** Each connection's {@value #STATEMENT_TIMEOUT} in seconds, where it set one. */
   private final ConcurrentMap<String, Integer> statementTimeouts = new ConcurrentHashMap<>();
 
@@ -61,12 +76,13 @@ final class MeridianMeta extends JdbcMeta {
    */
   static final String STATEMENT_TIMEOUT = "statement-timeout";
 
-  MeridianMeta(MeridianDriver driver, Properties connectionCacheSettings, WorkloadLog workload)
-      throws SQLException {
+  MeridianMeta(MeridianDriver driver, Properties connectionCacheSettings, WorkloadLog workload,
+      MeridianConfig.Limits limits) throws SQLException {
     super(MeridianDriver.CONNECT_STRING_PREFIX, connectionCacheSettings);
     this.driver = requireNonNull(driver, "driver");
     this.metadata = new CatalogMetadata(driver.catalogs());
     this.workload = workload;
+    this.limits = requireNonNull(limits, "limits");
   }
 
   /** A prepared statement's text and plan. */
@@ -117,7 +133,9 @@ final class MeridianMeta extends JdbcMeta {
   }
 
   @Override public void openConnection(ConnectionHandle ch, Map<String, String> info) {
-    String user = info == null ? null : info.get("user");
+    forgetExpired();
+    Caller caller = Caller.CURRENT.get();
+    String user = caller != null ? caller.user() : info == null ? null : info.get("user");
     if (user != null && !user.isEmpty()) {
       users.put(ch.id, user);
     }
@@ -138,6 +156,21 @@ final class MeridianMeta extends JdbcMeta {
       }
     }
     super.openConnection(ch, info);
+    if (caller != null) {
+      owners.put(ch.id, caller);
+    }
+  }
+
+  /**
+   * Forgets what it kept about connections and statements that Avatica's caches expired (idle
+   * for too long) without a close call.
+   */
+  private void forgetExpired() {
+    java.util.Set<String> open = getConnectionCache().asMap().keySet();
+    owners.keySet().retainAll(open);
+    users.keySet().retainAll(open);
+    statementTimeouts.keySet().retainAll(open);
+    statementConnections.keySet().retainAll(getStatementCache().asMap().keySet());
   }
 
   /**
@@ -168,28 +201,83 @@ final class MeridianMeta extends JdbcMeta {
     }
   }
 
-  // Metadata: catalogs are JDBC catalogs, backend schemas JDBC schemas (see CatalogMetadata).
+  // Ownership: with authentication, every call names a connection (and maybe a statement) by
+  // an id the client sends; it must be one the calling user opened, else it is treated as
+  // unknown, so that one user can neither use nor learn of another's connections.
+
+  /**
+   * Returns what the connection may do, after checking that the caller (if any) opened it.
+   */
+  private CatalogAccess access(String connectionId) {
+    Caller caller = Caller.CURRENT.get();
+    if (caller == null) {
+      return CatalogAccess.ALL;
+    }
+    Caller owner = owners.get(connectionId);
+    if (owner == null || !owner.user().equals(caller.user())) {
+      throw new NoSuchConnectionException(
+          "Connection not found: invalid id, closed, or expired: " + connectionId);
+    }
+    return owner.access();
+  }
+
+  /** Checks that the statement belongs to its handle's connection, and that to the caller. */
+  private void checkStatement(StatementHandle h) {
+    checkStatementConnection(h);
+    access(h.connectionId);
+  }
+
+  private void checkStatementConnection(StatementHandle h) {
+    String connection = statementConnections.get(h.id);
+    if (connection != null && !connection.equals(h.connectionId)) {
+      throw new NoSuchConnectionException(
+          "Connection not found: invalid id, closed, or expired: " + h.connectionId);
+    }
+  }
+
+  @Override public boolean syncResults(StatementHandle sh, QueryState state, long offset)
+      throws NoSuchStatementException {
+    checkStatement(sh);
+    return super.syncResults(sh, state, offset);
+  }
+
+  @Override protected Connection getConnection(String id) throws SQLException {
+    access(id);
+    return super.getConnection(id);
+  }
+
+  @Override public StatementHandle createStatement(ConnectionHandle ch) {
+    StatementHandle h = super.createStatement(ch);
+    statementConnections.put(h.id, ch.id);
+    return h;
+  }
+
+  // Metadata: catalogs are JDBC catalogs, backend schemas JDBC schemas (see CatalogMetadata);
+  // a connection is shown the catalogs it may read.
 
   @Override public MetaResultSet getCatalogs(ConnectionHandle ch) {
-    return metadata.catalogs(ch.id);
+    return metadata.catalogs(ch.id, access(ch.id));
   }
 
   @Override public MetaResultSet getSchemas(ConnectionHandle ch, String catalog,
       Pat schemaPattern) {
-    return metadata.schemas(ch.id, catalog, schemaPattern);
+    return metadata.schemas(ch.id, access(ch.id), catalog, schemaPattern);
   }
 
   @Override public MetaResultSet getTables(ConnectionHandle ch, String catalog,
       Pat schemaPattern, Pat tableNamePattern, List<String> typeList) {
-    return metadata.tables(ch.id, catalog, schemaPattern, tableNamePattern, typeList);
+    return metadata.tables(ch.id, access(ch.id), catalog, schemaPattern, tableNamePattern,
+        typeList);
   }
 
   @Override public MetaResultSet getColumns(ConnectionHandle ch, String catalog,
       Pat schemaPattern, Pat tableNamePattern, Pat columnNamePattern) {
-    return metadata.columns(ch.id, catalog, schemaPattern, tableNamePattern, columnNamePattern);
+    return metadata.columns(ch.id, access(ch.id), catalog, schemaPattern, tableNamePattern,
+        columnNamePattern);
   }
 
   @Override public MetaResultSet getTableTypes(ConnectionHandle ch) {
+    access(ch.id);
     return metadata.tableTypes(ch.id);
   }
 
@@ -200,7 +288,9 @@ final class MeridianMeta extends JdbcMeta {
     info.stringPropertyNames().stream()
         .filter(k -> !k.equalsIgnoreCase("password") && !k.equalsIgnoreCase("user"))
         .forEach(k -> clientInfo.setProperty(k, info.getProperty(k)));
-    return driver.open(clientInfo);
+    // Called from openConnection, on the thread of the caller who opens it.
+    Caller caller = Caller.CURRENT.get();
+    return driver.open(clientInfo, caller == null ? CatalogAccess.ALL : caller.access());
   }
 
   // Transactions: autocommit off starts a BackendTransaction for the connection; its statements
@@ -243,6 +333,9 @@ final class MeridianMeta extends JdbcMeta {
   }
 
   @Override public void closeConnection(ConnectionHandle ch) {
+    if (owners.containsKey(ch.id)) {
+      access(ch.id); // closing a connection that is gone already is no error
+    }
     BackendTransaction transaction = transactions.remove(ch.id);
     if (transaction != null) {
       transaction.rollback();
@@ -256,7 +349,9 @@ final class MeridianMeta extends JdbcMeta {
     });
     users.remove(ch.id);
     statementTimeouts.remove(ch.id);
+    statementConnections.values().removeIf(ch.id::equals);
     super.closeConnection(ch);
+    owners.remove(ch.id);
   }
 
   private static void end(BackendTransaction transaction, boolean commit) {
@@ -297,6 +392,7 @@ final class MeridianMeta extends JdbcMeta {
     try {
       PlanSummary.takeLast();
       StatementHandle h = super.prepare(ch, sql, maxRowCount);
+      statementConnections.put(h.id, ch.id);
       PlanSummary plan = PlanSummary.takeLast();
       if (workload != null) {
         prepared.put(h.id, new Prepared(sql, plan));
@@ -308,6 +404,11 @@ final class MeridianMeta extends JdbcMeta {
   }
 
   @Override public void closeStatement(StatementHandle h) {
+    checkStatementConnection(h);
+    if (owners.containsKey(h.connectionId)) {
+      access(h.connectionId); // closing a statement that is gone already is no error
+    }
+    statementConnections.remove(h.id);
     prepared.remove(h.id);
     Trace trace = running.remove(h.id);
     if (trace != null) {
@@ -348,6 +449,8 @@ final class MeridianMeta extends JdbcMeta {
   private ExecuteResult monitored(StatementHandle h, String sql,
       StatementCall<ExecuteResult, NoSuchStatementException, RuntimeException> call)
       throws NoSuchStatementException {
+    String user = users.getOrDefault(h.connectionId, "anonymous");
+    admit(user);
     long start = monitor.started();
     String failed = null;
     Trace trace = null;
@@ -406,6 +509,34 @@ final class MeridianMeta extends JdbcMeta {
       throw e;
     } finally {
       monitor.finished(start, failed);
+      release(user);
+    }
+  }
+
+  /**
+   * Counts a statement of the user as executing, refusing it (SQL state 53400) when the user
+   * already has as many executing as {@link MeridianConfig.Limits#statementsPerUser} allows.
+   */
+  private void admit(String user) {
+    int most = limits.statementsPerUser();
+    if (most == 0) {
+      return;
+    }
+    java.util.concurrent.atomic.AtomicInteger count = executing.computeIfAbsent(user,
+        u -> new java.util.concurrent.atomic.AtomicInteger());
+    if (count.incrementAndGet() > most) {
+      count.decrementAndGet();
+      monitor.finished(monitor.started(), "53400");
+      throw new AvaticaRuntimeException("user '" + user + "' already has " + most
+          + " statements executing, as many as server.max-statements-per-user allows; run"
+          + " this one when one of them has finished", -1, "53400",
+          org.apache.calcite.avatica.AvaticaSeverity.ERROR);
+    }
+  }
+
+  private void release(String user) {
+    if (limits.statementsPerUser() != 0) {
+      executing.get(user).decrementAndGet();
     }
   }
 
@@ -515,6 +646,7 @@ final class MeridianMeta extends JdbcMeta {
    */
   private <T, E1 extends Exception, E2 extends Exception> T inTransaction(StatementHandle h,
       StatementCall<T, E1, E2> call) throws E1, E2 {
+    checkStatement(h);
     BackendTransaction transaction = transactions.get(h.connectionId);
     try (BackendTransaction.Scope scope = BackendTransaction.enter(transaction)) {
       return call.run();

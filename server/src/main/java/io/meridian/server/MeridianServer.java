@@ -97,7 +97,7 @@ public final class MeridianServer implements AutoCloseable {
       MeridianDriver driver = new MeridianDriver(catalogs,
           EngineCoefficients.builtIn().withOverrides(config.costOverrides()));
       Properties cache = new Properties();
-      MeridianMeta meta = new MeridianMeta(driver, cache, workload);
+      MeridianMeta meta = new MeridianMeta(driver, cache, workload, config.limits());
       if (workload != null) {
         workload.loadObservationsInto(driver.observedCardinalities());
         if (!config.calibration().equals(MeridianConfig.CALIBRATION_OFF)) {
@@ -119,14 +119,17 @@ public final class MeridianServer implements AutoCloseable {
           ? new AvaticaJsonHandler(service) : new AvaticaProtobufHandler(service);
       Map<String, Boolean> available = new ConcurrentHashMap<>();
       HttpServer.Builder<Server> builder = new HttpServer.Builder<Server>()
-          .withHandler(new HealthEndpoint(avatica, () -> Map.copyOf(available), meta.monitor()))
+          .withHandler(new HealthEndpoint(avatica, () -> Map.copyOf(available), meta.monitor(),
+              config.access()))
           .withPort(config.port())
           .withServerCustomizers(List.of(bind), Server.class);
       if (config.usersFile() != null) {
         // HTTP BASIC against the users file; every user needs the role 'meridian'.
         builder.withBasicAuthentication(config.usersFile().toString(),
             new String[] {USER_ROLE});
-        LOG.info("Authentication: HTTP BASIC, users from {}", config.usersFile());
+        LOG.info("Authentication: HTTP BASIC, users from {}; {}", config.usersFile(),
+            config.access() == null ? "every user reads and writes every catalog"
+                : "catalog access by the rules of section 'access'");
       }
       if (config.tls() != null) {
         java.io.File keystore = config.tls().keystore().toFile();

@@ -3,6 +3,7 @@ package io.meridian.planner.ddl;
 import io.meridian.adapter.LakeCatalog;
 import io.meridian.adapter.jdbc.BackendCatalogSchema;
 import io.meridian.cost.CostModel;
+import io.meridian.planner.CatalogAccess;
 import io.meridian.planner.MeridianDriver;
 
 import org.apache.calcite.jdbc.CalcitePrepare;
@@ -102,6 +103,14 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
     return new Definition(rowType, key, null);
   }
 
+  /**
+   * Fails unless the session may change the catalog: every statement here needs write access
+   * ({@link CatalogAccess}) to the catalog it changes.
+   */
+  private static void checkWrite(CalcitePrepare.Context context, String catalog) {
+    CatalogAccess.of(context.getRootSchema()).checkWrite(catalog);
+  }
+
   /** {@code CREATE TABLE}. */
   public void execute(SqlCreateTable create, CalcitePrepare.Context context) {
     if (create.getReplace()) {
@@ -109,10 +118,12 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
     }
     LakeTarget lake = lakeTarget(create.name, context);
     if (lake != null) {
+      checkWrite(context, lake.catalog().catalogName());
       createLakeTable(create, lake, context);
       return;
     }
     Target target = resolve(create.name, context, false);
+    checkWrite(context, target.catalog().catalogName());
     Definition definition = definition(create, context);
     if (tableExists(target)) {
       if (create.ifNotExists) {
@@ -188,6 +199,7 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
   public void execute(SqlAnalyze analyze, CalcitePrepare.Context context) {
     LakeTarget lake = lakeTarget(analyze.name, context);
     if (lake != null) {
+      checkWrite(context, lake.catalog().catalogName());
       if (!lake.catalog().tableExists(lake.schema(), lake.table())) {
         throw new DdlException("table " + lake.display() + " does not exist");
       }
@@ -204,6 +216,7 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
       return;
     }
     Target target = resolve(analyze.name, context, true);
+    checkWrite(context, target.catalog().catalogName());
     if (!tableExists(target)) {
       throw new DdlException("table " + target.display() + " does not exist");
     }
@@ -218,6 +231,9 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
 
   /** {@code CALIBRATE [FROM WORKLOAD]}: the server's calibrator does the work. */
   public void execute(SqlCalibrate calibrate, CalcitePrepare.Context context) {
+    // Calibration replaces the coefficients every session plans with, and writes them to the
+    // system catalog.
+    checkWrite(context, io.meridian.planner.CatalogRegistry.RESERVED);
     CostModel.Calibrator calibrator =
         MeridianDriver.costModel(context.getRootSchema()).calibrator();
     if (calibrator == null) {
@@ -237,6 +253,7 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
   public void execute(SqlDropTable drop, CalcitePrepare.Context context) {
     LakeTarget lake = lakeTarget(drop.name, context);
     if (lake != null) {
+      checkWrite(context, lake.catalog().catalogName());
       if (lake.catalog().tableExists(lake.schema(), lake.table())) {
         lake.catalog().dropTable(lake.schema(), lake.table());
       } else if (!drop.ifExists) {
@@ -245,6 +262,7 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
       return;
     }
     Target target = resolve(drop.name, context, true);
+    checkWrite(context, target.catalog().catalogName());
     if (!tableExists(target)) {
       if (drop.ifExists) {
         return;
@@ -263,6 +281,7 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
           + "' holds lake tables, which have no indexes");
     }
     Target target = resolve(create.table, context, true);
+    checkWrite(context, target.catalog().catalogName());
     if (!tableExists(target)) {
       throw new DdlException("table " + target.display() + " does not exist");
     }

@@ -11,12 +11,14 @@ import com.google.common.collect.ImmutableSet;
 import io.meridian.adapter.CatalogSpec;
 import io.meridian.adapter.StorageBackends;
 import io.meridian.cost.EngineCoefficients;
+import io.meridian.planner.CatalogRegistry;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -28,13 +30,15 @@ import java.util.regex.Pattern;
  * Reads Meridian's YAML configuration:
  *
  * <pre>
- * server: {host: 127.0.0.1, port: 8765, serialization: protobuf}
+ * server: {host: 127.0.0.1, port: 8765, serialization: protobuf, max-statements-per-user: 8}
  * data-dir: ./data
  * catalogs:
  *   shop:      {type: postgres, url: "jdbc:postgresql://127.0.0.1:5432/shop", user: app,
  *               password: "${env:SHOP_PASSWORD}"}
  *   analytics: {type: duckdb, path: /data/analytics.duckdb}
  *   lake:      {type: parquet, path: /data/lake}
+ * access:                          # optional, with server.users-file: see AccessRules
+ *   analyst:   {shop: read, lake: read}
  * </pre>
  *
  * <p>{@code ${env:NAME}} in any value is replaced by the environment variable. Every error names
@@ -42,10 +46,10 @@ import java.util.regex.Pattern;
  */
 public final class ConfigurationManager {
   private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
-  private static final Set<String> TOP_LEVEL = ImmutableSet.of("server", "data-dir", "catalogs", "cost");
+  private static final Set<String> TOP_LEVEL = ImmutableSet.of("server", "data-dir", "catalogs", "cost", "access");
   private static final Set<String> SERVER_FIELDS =
       ImmutableSet.of("host", "port", "serialization", "users-file", "tls", "workload-log",
-          "calibration");
+          "calibration", "max-statements-per-user");
   private static final Pattern CATALOG_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private final UnaryOperator<String> environment;
@@ -110,6 +114,7 @@ public final class ConfigurationManager {
     MeridianConfig.Tls tls = null;
     boolean workloadLog = true;
     String calibration = MeridianConfig.CALIBRATION_AUTO;
+    int statementsPerUser = 0;
     JsonNode server = root.get("server");
     if (server != null && !server.isNull()) {
       if (!server.isObject()) {
@@ -167,6 +172,19 @@ public final class ConfigurationManager {
               + " or off");
         }
       }
+      if (server.has("max-statements-per-user")) {
+        String value = scalar(source, "server.max-statements-per-user",
+            server.get("max-statements-per-user"));
+        try {
+          statementsPerUser = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+          statementsPerUser = -1;
+        }
+        if (statementsPerUser < 0) {
+          throw new ConfigException(source + ": field 'server.max-statements-per-user' must be"
+              + " a whole number >= 0 (0: no limit)");
+        }
+      }
       if (server.has("serialization")) {
         serialization = scalar(source, "server.serialization", server.get("serialization"))
             .toUpperCase(Locale.ROOT);
@@ -196,8 +214,61 @@ public final class ConfigurationManager {
       Map.Entry<String, JsonNode> entry = it.next();
       catalogs.add(catalog(source, entry.getKey(), entry.getValue()));
     }
-    return new MeridianConfig(host, port, serialization, dataDir.normalize(), catalogs.build(),
-        costOverrides(source, root.get("cost")), usersFile, tls, workloadLog, calibration);
+    ImmutableList<CatalogSpec> specs = catalogs.build();
+    AccessRules access = access(source, root.get("access"), specs);
+    if (access != null && usersFile == null) {
+      throw new ConfigException(source + ": field 'access' needs 'server.users-file': access"
+          + " rules name the users and roles of that file");
+    }
+    return new MeridianConfig(host, port, serialization, dataDir.normalize(), specs,
+        costOverrides(source, root.get("cost")), usersFile, tls, workloadLog, calibration,
+        access, new MeridianConfig.Limits(statementsPerUser));
+  }
+
+  /**
+   * Reads section {@code access} ({@link AccessRules}): by role or user, by catalog (a
+   * configured one, {@code meridian} or {@code "*"}), {@code read} or {@code write}.
+   */
+  private AccessRules access(String source, JsonNode node, List<CatalogSpec> catalogs) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isObject()) {
+      throw new ConfigException(source + ": field 'access' must be a mapping of role or user to"
+          + " catalogs");
+    }
+    Set<String> known = new java.util.TreeSet<>();
+    catalogs.forEach(c -> known.add(c.name().toLowerCase(Locale.ROOT)));
+    known.add(CatalogRegistry.RESERVED);
+    known.add(AccessRules.ANY_CATALOG);
+    ImmutableMap.Builder<String, ImmutableMap<String, Boolean>> grants = ImmutableMap.builder();
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
+      Map.Entry<String, JsonNode> principal = it.next();
+      String path = "access." + principal.getKey();
+      if (!principal.getValue().isObject()) {
+        throw new ConfigException(source + ": field '" + path + "' must be a mapping of"
+            + " catalog to read or write");
+      }
+      ImmutableMap.Builder<String, Boolean> levels = ImmutableMap.builder();
+      for (Iterator<Map.Entry<String, JsonNode>> g = principal.getValue().fields();
+           g.hasNext();) {
+        Map.Entry<String, JsonNode> grant = g.next();
+        String catalog = grant.getKey().toLowerCase(Locale.ROOT);
+        if (!known.contains(catalog)) {
+          throw new ConfigException(source + ": field '" + path + "." + grant.getKey()
+              + "' names no catalog (known: " + String.join(", ", known) + ")");
+        }
+        String level = scalar(source, path + "." + grant.getKey(), grant.getValue());
+        try {
+          levels.put(catalog, AccessRules.writes(level));
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(source + ": field '" + path + "." + grant.getKey()
+              + "' must be read or write");
+        }
+      }
+      grants.put(principal.getKey(), levels.buildOrThrow());
+    }
+    return new AccessRules(grants.buildOrThrow());
   }
 
   /**

@@ -27,13 +27,22 @@ public final class ClickHouseServer implements AutoCloseable {
   /** Installs (if needed) and starts a server with its data in {@code dataDir}. */
   public static ClickHouseServer start(Path repositoryRoot, Path dataDir)
       throws IOException, InterruptedException {
-    Path script = repositoryRoot.resolve("adapters/clickhouse/scripts/clickhouse-server.sh");
-    run(List.of(script.toString(), "install"), 900);
-    Files.createDirectories(dataDir);
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
+    return start(repositoryRoot, dataDir, port);
+  }
+
+  /**
+   * Installs (if needed) and starts a server with its data in {@code dataDir} on a given port
+   * (to start one again where a client expects it).
+   */
+  public static ClickHouseServer start(Path repositoryRoot, Path dataDir, int port)
+      throws IOException, InterruptedException {
+    Path script = repositoryRoot.resolve("adapters/clickhouse/scripts/clickhouse-server.sh");
+    run(List.of(script.toString(), "install"), 900);
+    Files.createDirectories(dataDir);
     Path pidFile = dataDir.resolve("clickhouse.pid");
     run(List.of(script.toString(), "start", "--port", Integer.toString(port), "--data",
         dataDir.toString(), "--pid-file", pidFile.toString()), 60);

@@ -61,6 +61,56 @@ class ConfigurationManagerTest {
         .hasMessageContaining("server.users-file").hasMessageContaining("missing.properties");
   }
 
+  @Test void accessRulesGiveEachUserTheUnionOfItsGrants(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("users.properties"), "alice: MD5:0, meridian\n");
+    String catalogs = "catalogs:\n  shop: {type: duckdb, path: s.duckdb}\n"
+        + "  lake: {type: duckdb, path: l.duckdb}\n  crm: {type: duckdb, path: c.duckdb}\n";
+    Files.writeString(dir.resolve("m.yaml"), "server: {users-file: users.properties}\n"
+        + catalogs + "access:\n  analyst: {shop: read, Lake: read}\n"
+        + "  etl: {lake: write}\n  root: {\"*\": write}\n  auditor: {\"*\": read, crm: write}\n");
+    AccessRules rules = manager.load(dir.resolve("m.yaml")).access();
+    assertThat(rules).isNotNull();
+
+    var analystAndEtl = rules.forUser("alice", r -> r.equals("analyst") || r.equals("etl"));
+    assertThat(analystAndEtl.readable()).containsExactlyInAnyOrder("shop", "lake");
+    assertThat(analystAndEtl.writable()).containsExactly("lake");
+    assertThat(analystAndEtl.canWrite("shop")).isFalse();
+    assertThat(analystAndEtl.canRead("crm")).isFalse();
+    var nobody = rules.forUser("zed", r -> false);
+    assertThat(nobody.canRead("shop")).isFalse();
+    assertThat(nobody.canRead(CatalogRegistry.RESERVED)).isFalse();
+    // Rules may name users as well as roles.
+    var root = rules.forUser("root", r -> false);
+    assertThat(root.canWrite("crm")).isTrue();
+    assertThat(root.canWrite(CatalogRegistry.RESERVED)).isTrue();
+    var auditor = rules.forUser("x", "auditor"::equals);
+    assertThat(auditor.canRead("shop")).isTrue();
+    assertThat(auditor.canWrite("shop")).isFalse();
+    assertThat(auditor.canWrite("crm")).isTrue();
+
+    assertThatThrownBy(() -> parse(catalogs + "access:\n  analyst: {shop: read}\n"))
+        .hasMessageContaining("'access' needs 'server.users-file'");
+    Files.writeString(dir.resolve("bad.yaml"), "server: {users-file: users.properties}\n"
+        + catalogs + "access:\n  analyst: {shopp: read}\n");
+    assertThatThrownBy(() -> manager.load(dir.resolve("bad.yaml")))
+        .hasMessageContaining("access.analyst.shopp").hasMessageContaining("names no catalog");
+    Files.writeString(dir.resolve("bad.yaml"), "server: {users-file: users.properties}\n"
+        + catalogs + "access:\n  analyst: {shop: admin}\n");
+    assertThatThrownBy(() -> manager.load(dir.resolve("bad.yaml")))
+        .hasMessageContaining("access.analyst.shop").hasMessageContaining("read or write");
+  }
+
+  @Test void statementLimitIsAWholeNumber() {
+    String catalogs = "catalogs:\n  a: {type: duckdb, path: x.duckdb}\n";
+    assertThat(parse(catalogs).limits().statementsPerUser()).isZero();
+    assertThat(parse("server: {max-statements-per-user: 4}\n" + catalogs).limits()
+        .statementsPerUser()).isEqualTo(4);
+    assertThatThrownBy(() -> parse("server: {max-statements-per-user: -1}\n" + catalogs))
+        .hasMessageContaining("server.max-statements-per-user");
+    assertThatThrownBy(() -> parse("server: {max-statements-per-user: many}\n" + catalogs))
+        .hasMessageContaining("server.max-statements-per-user");
+  }
+
   @Test void defaultsApplyWhenServerIsOmitted() {
     MeridianConfig config = parse("catalogs:\n  a: {type: duckdb, path: x.duckdb}\n");
     assertThat(config.host()).isEqualTo("127.0.0.1");
