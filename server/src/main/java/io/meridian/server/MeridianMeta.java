@@ -1,6 +1,7 @@
 package io.meridian.server;
 
 import io.meridian.adapter.jdbc.BackendTransaction;
+import io.meridian.adapter.jdbc.StatementCancellation;
 import io.meridian.planner.CatalogAccess;
 import io.meridian.planner.MeridianDriver;
 import io.meridian.planner.ThreadScoped;
@@ -51,6 +52,12 @@ final class MeridianMeta extends JdbcMeta {
   private final ConcurrentMap<String, String> users = new ConcurrentHashMap<>();
   /** What each prepared statement was prepared with (text and plan). */
   private final ConcurrentMap<Integer, Prepared> prepared = new ConcurrentHashMap<>();
+  /**
+   * The backend statements of each client statement that is executing or whose result is
+   * still open, by statement id: closing the statement (or its connection) stops them.
+   */
+  private final ConcurrentMap<Integer, StatementCancellation> executions =
+      new ConcurrentHashMap<>();
   /** Statements whose results are still being fetched, by statement id. */
   private final ConcurrentMap<Integer, Trace> running = new ConcurrentHashMap<>();
   /**
@@ -171,6 +178,7 @@ final class MeridianMeta extends JdbcMeta {
     users.keySet().retainAll(open);
     statementTimeouts.keySet().retainAll(open);
     statementConnections.keySet().retainAll(getStatementCache().asMap().keySet());
+    executions.keySet().retainAll(getStatementCache().asMap().keySet());
   }
 
   /**
@@ -340,6 +348,14 @@ final class MeridianMeta extends JdbcMeta {
     if (transaction != null) {
       transaction.rollback();
     }
+    statementConnections.forEach((statement, connection) -> {
+      if (connection.equals(ch.id)) {
+        StatementCancellation cancellation = executions.remove(statement);
+        if (cancellation != null) {
+          cancellation.cancel();
+        }
+      }
+    });
     running.entrySet().removeIf(e -> {
       if (e.getValue().connectionId.equals(ch.id)) {
         e.getValue().finish("ok", null, null, false);
@@ -410,6 +426,12 @@ final class MeridianMeta extends JdbcMeta {
     }
     statementConnections.remove(h.id);
     prepared.remove(h.id);
+    // Closed while it runs (from another thread) or before its result was read to the end:
+    // whatever its backends still run for it is stopped there.
+    StatementCancellation cancellation = executions.remove(h.id);
+    if (cancellation != null) {
+      cancellation.cancel();
+    }
     Trace trace = running.remove(h.id);
     if (trace != null) {
       trace.finish("ok", null, null, false);
@@ -451,6 +473,11 @@ final class MeridianMeta extends JdbcMeta {
       throws NoSuchStatementException {
     String user = users.getOrDefault(h.connectionId, "anonymous");
     admit(user);
+    StatementCancellation cancellation = new StatementCancellation();
+    StatementCancellation previousExecution = executions.put(h.id, cancellation);
+    if (previousExecution != null) {
+      previousExecution.cancel(); // the statement runs again: its last result is gone
+    }
     long start = monitor.started();
     String failed = null;
     Trace trace = null;
@@ -467,7 +494,9 @@ final class MeridianMeta extends JdbcMeta {
       }
       PlanSummary.takeLast();
     }
-    try (ThreadScoped.Scope scope = trace == null ? null : trace.counters.enter()) {
+    boolean open = false;
+    try (ThreadScoped.Scope scope = trace == null ? null : trace.counters.enter();
+         StatementCancellation.Scope cancellable = cancellation.enter()) {
       ExecuteResult result = call.run();
       if (trace != null) {
         trace.busyNanos += System.nanoTime() - trace.start;
@@ -481,6 +510,7 @@ final class MeridianMeta extends JdbcMeta {
         }
       }
       monitor.rowsSent(rows);
+      open = !done;
       if (trace != null) {
         if (sql != null) {
           trace.plan = PlanSummary.takeLast();
@@ -508,6 +538,9 @@ final class MeridianMeta extends JdbcMeta {
       }
       throw e;
     } finally {
+      if (!open) {
+        executions.remove(h.id, cancellation);
+      }
       monitor.finished(start, failed);
       release(user);
     }
@@ -599,11 +632,17 @@ final class MeridianMeta extends JdbcMeta {
     int rows = fetchMaxRowCount <= 0 ? fetchMaxRowCount
         : Math.max(fetchMaxRowCount, MIN_FETCH_ROWS);
     Trace trace = running.get(h.id);
+    StatementCancellation cancellation = executions.get(h.id);
     Frame frame;
     long fetchStart = System.nanoTime();
-    try (ThreadScoped.Scope scope = trace == null ? null : trace.counters.enter()) {
+    try (ThreadScoped.Scope scope = trace == null ? null : trace.counters.enter();
+         StatementCancellation.Scope cancellable =
+             cancellation == null ? null : cancellation.enter()) {
       frame = this.<Frame, NoSuchStatementException, MissingResultsException>inTransaction(h,
           () -> super.fetch(h, offset, rows));
+      if (frame.done && cancellation != null) {
+        executions.remove(h.id, cancellation);
+      }
       if (trace != null) {
         trace.busyNanos += System.nanoTime() - fetchStart;
       }

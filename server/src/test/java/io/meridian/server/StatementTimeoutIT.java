@@ -1,5 +1,6 @@
 package io.meridian.server;
 
+import io.meridian.jdbc.MeridianClientDriver;
 import io.meridian.server.testing.DemoServerFixture;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -21,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * The {@code statement-timeout} connection property: a statement past it fails, and the query
  * it sent to PostgreSQL is stopped there (watched in {@code pg_stat_activity}); the connection
- * and the server go on serving.
+ * and the server go on serving. {@code Statement.cancel()} (through Meridian's client driver)
+ * and closing the connection from another thread stop it the same way.
  */
 class StatementTimeoutIT {
   /** A cross join PostgreSQL needs far longer than the timeout for (225M pairs). */
@@ -91,6 +93,101 @@ class StatementTimeoutIT {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getLong(1)).isEqualTo(25);
       }
+    }
+  }
+
+  /** Runs a query on its own thread; its outcome is its first value or its failure. */
+  private static CompletableFuture<Object> async(Statement s, String sql) {
+    return CompletableFuture.supplyAsync(() -> {
+      try (ResultSet rs = s.executeQuery(sql)) {
+        rs.next();
+        return rs.getObject(1);
+      } catch (SQLException e) {
+        return e;
+      }
+    });
+  }
+
+  /** Waits until PostgreSQL runs the slow query. */
+  private static void awaitOnPostgres(CompletableFuture<Object> slow) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (runningOnPostgres().isEmpty() && !slow.isDone() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(runningOnPostgres()).as("the cross join running on PostgreSQL").isNotEmpty();
+  }
+
+  /** Returns how long, from now, PostgreSQL takes to stop the slow query (at most 5 s). */
+  private static double secondsUntilStoppedOnPostgres(long from) throws Exception {
+    long deadline = from + TimeUnit.SECONDS.toNanos(5);
+    while (!runningOnPostgres().isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(runningOnPostgres()).as("PostgreSQL still running it").isEmpty();
+    return (System.nanoTime() - from) / 1e9;
+  }
+
+  /** A connection through Meridian's client driver, whose {@code cancel()} reaches the server. */
+  private static Connection meridianClient(Properties info) throws SQLException {
+    return DriverManager.getConnection(fixture.server().jdbcUrl().replace(
+        "jdbc:avatica:remote:", MeridianClientDriver.CONNECT_STRING_PREFIX), info);
+  }
+
+  /**
+   * {@code Statement.cancel()} from another thread stops the backend query within a second,
+   * fails the running execute as cancelled, and leaves the statement usable.
+   */
+  @Test void cancelStopsTheBackendQuery() throws Exception {
+    try (Connection c = meridianClient(new Properties()); Statement s = c.createStatement()) {
+      CompletableFuture<Object> slow = async(s, SLOW);
+      awaitOnPostgres(slow);
+      long cancelled = System.nanoTime();
+      s.cancel();
+      assertThat(secondsUntilStoppedOnPostgres(cancelled)).isLessThan(1.0);
+      Object outcome = slow.get(30, TimeUnit.SECONDS);
+      assertThat(outcome).isInstanceOf(SQLException.class);
+      assertThat(((SQLException) outcome).getSQLState()).isEqualTo("57014");
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM shop.public.nation")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isEqualTo(25);
+      }
+    }
+  }
+
+  @Test void closingTheConnectionStopsItsStatementsBackendQueries() throws Exception {
+    Connection c = meridian("0");
+    CompletableFuture<Object> slow = async(c.createStatement(), SLOW);
+    awaitOnPostgres(slow);
+    long closed = System.nanoTime();
+    c.close();
+    assertThat(secondsUntilStoppedOnPostgres(closed)).isLessThan(1.0);
+    assertThat(slow.get(30, TimeUnit.SECONDS)).isInstanceOf(SQLException.class);
+  }
+
+  /**
+   * A statement the DuckDB engine runs (a cross join of 1.8e11 triples, far more than the test
+   * waits for) stops when it is cancelled: the engine's own query is interrupted.
+   */
+  @Test void cancelStopsTheEngine() throws Exception {
+    Properties p = new Properties();
+    p.setProperty("placement", "duckdb");
+    try (Connection c = meridianClient(p); Statement s = c.createStatement()) {
+      String sql = "SELECT count(*) FROM shop.public.orders o, analytics.tpch.partsupp ps,"
+          + " shop.public.customer cu"
+          + " WHERE o.o_totalprice + ps.ps_supplycost + cu.c_acctbal = -1";
+      try (ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + sql)) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).startsWith("EngineExecution(");
+      }
+      CompletableFuture<Object> slow = async(s, sql);
+      Thread.sleep(3000); // its inputs are read and the engine works on the join
+      assertThat(slow).isNotDone();
+      long cancelled = System.nanoTime();
+      s.cancel();
+      Object outcome = slow.get(30, TimeUnit.SECONDS);
+      double seconds = (System.nanoTime() - cancelled) / 1e9;
+      assertThat(outcome).isInstanceOf(SQLException.class);
+      assertThat(seconds).as("seconds until the statement failed").isLessThan(5.0);
     }
   }
 

@@ -2,6 +2,7 @@ package io.meridian.planner.engine;
 
 import io.meridian.adapter.duckdb.DuckDbDataSource;
 import io.meridian.adapter.jdbc.CatalogDataSource;
+import io.meridian.adapter.jdbc.StatementCancellation;
 import io.meridian.planner.workload.FragmentCounters;
 
 import org.apache.arrow.c.ArrowArrayStream;
@@ -188,6 +189,7 @@ public final class DuckDbEngine {
         connection.registerArrowStream(inputName(i), stream);
       }
       Statement statement = connection.createStatement();
+      StatementCancellation.register(statement);
       ResultSet resultSet = statement.executeQuery(plan.sql());
       return new ResultEnumerator(resultSet, statement, connection, plan.output(), owned,
           streams, queryAllocator);

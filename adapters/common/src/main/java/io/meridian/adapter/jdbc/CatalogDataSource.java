@@ -100,13 +100,15 @@ public final class CatalogDataSource implements DataSource, AutoCloseable {
   /**
    * Returns a connection: the one pinned for this catalog when the calling thread runs a
    * statement of a client transaction ({@link BackendTransaction}), else one from the pool.
+   * While a client statement runs on the thread, the statements made on the connection are
+   * registered with its {@link StatementCancellation}.
    */
   @Override public Connection getConnection() throws SQLException {
     BackendTransaction transaction = BackendTransaction.current();
     if (transaction != null) {
-      return transaction.connectionFor(this);
+      return StatementCancellation.tracking(transaction.connectionFor(this));
     }
-    return newConnection();
+    return StatementCancellation.tracking(newConnection());
   }
 
   /** Returns a connection from the pool, whatever transaction the thread runs. */

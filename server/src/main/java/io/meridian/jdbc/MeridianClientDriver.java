@@ -1,0 +1,139 @@
+package io.meridian.jdbc;
+
+import org.apache.calcite.avatica.AvaticaConnection;
+import org.apache.calcite.avatica.AvaticaFactory;
+import org.apache.calcite.avatica.AvaticaPreparedStatement;
+import org.apache.calcite.avatica.AvaticaResultSet;
+import org.apache.calcite.avatica.AvaticaSpecificDatabaseMetaData;
+import org.apache.calcite.avatica.AvaticaStatement;
+import org.apache.calcite.avatica.Meta;
+import org.apache.calcite.avatica.QueryState;
+import org.apache.calcite.avatica.UnregisteredDriver;
+import org.apache.calcite.avatica.remote.Driver;
+import org.apache.calcite.avatica.remote.Service;
+
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.util.Properties;
+import java.util.TimeZone;
+
+/**
+ * Meridian's JDBC driver for clients: Avatica's remote driver (same connection properties, same
+ * wire protocol, URL prefix {@value #CONNECT_STRING_PREFIX}) whose {@code Statement.cancel()}
+ * works. Avatica's own {@code cancel()} waits for the statement's lock, which a running execute
+ * holds until it finishes, and never tells the server; this one asks the server, from the
+ * calling thread, to close the statement's server side, which stops what its backends run for
+ * it (a cancel request to PostgreSQL, an interrupt to DuckDB). The running execute then fails
+ * with SQL state 57014, and the statement makes itself a new server side when it is used again.
+ *
+ * <pre>jdbc:meridian:remote:url=http://127.0.0.1:8765;serialization=PROTOBUF</pre>
+ */
+public class MeridianClientDriver extends Driver {
+  /** The URL prefix; the rest is Avatica's remote driver's. */
+  public static final String CONNECT_STRING_PREFIX = "jdbc:meridian:remote:";
+
+  static {
+    new MeridianClientDriver().register();
+  }
+
+  @Override protected String getConnectStringPrefix() {
+    return CONNECT_STRING_PREFIX;
+  }
+
+  @Override protected AvaticaFactory createFactory() {
+    return new CancellingFactory(
+        UnregisteredDriver.instantiateFactory(getFactoryClassName(JdbcVersion.current())));
+  }
+
+  /** Avatica's objects, but for statements whose {@code cancel()} reaches the server. */
+  private static final class CancellingFactory implements AvaticaFactory {
+    private final AvaticaFactory avatica;
+
+    CancellingFactory(AvaticaFactory avatica) {
+      this.avatica = avatica;
+    }
+
+    @Override public int getJdbcMajorVersion() {
+      return avatica.getJdbcMajorVersion();
+    }
+
+    @Override public int getJdbcMinorVersion() {
+      return avatica.getJdbcMinorVersion();
+    }
+
+    @Override public AvaticaConnection newConnection(UnregisteredDriver driver,
+        AvaticaFactory factory, String url, Properties info) throws SQLException {
+      return avatica.newConnection(driver, factory, url, info);
+    }
+
+    @Override public AvaticaStatement newStatement(AvaticaConnection connection,
+        Meta.StatementHandle h, int resultSetType, int resultSetConcurrency,
+        int resultSetHoldability) {
+      return new CancellableStatement(connection, h, resultSetType, resultSetConcurrency,
+          resultSetHoldability);
+    }
+
+    @Override public AvaticaPreparedStatement newPreparedStatement(AvaticaConnection connection,
+        Meta.StatementHandle h, Meta.Signature signature, int resultSetType,
+        int resultSetConcurrency, int resultSetHoldability) throws SQLException {
+      return new CancellablePreparedStatement(connection, h, signature, resultSetType,
+          resultSetConcurrency, resultSetHoldability);
+    }
+
+    @Override public AvaticaResultSet newResultSet(AvaticaStatement statement, QueryState state,
+        Meta.Signature signature, TimeZone timeZone, Meta.Frame firstFrame)
+        throws SQLException {
+      return avatica.newResultSet(statement, state, signature, timeZone, firstFrame);
+    }
+
+    @Override public AvaticaSpecificDatabaseMetaData newDatabaseMetaData(
+        AvaticaConnection connection) {
+      return avatica.newDatabaseMetaData(connection);
+    }
+
+    @Override public ResultSetMetaData newResultSetMetaData(AvaticaStatement statement,
+        Meta.Signature signature) throws SQLException {
+      return avatica.newResultSetMetaData(statement, signature);
+    }
+  }
+
+  /** Asks the server to stop the statement: closes its server side, without any lock. */
+  static void cancelOnServer(AvaticaStatement statement) throws SQLException {
+    if (statement.isClosed()) {
+      throw new SQLException("statement is closed");
+    }
+    Meta.StatementHandle h = statement.handle;
+    try {
+      statement.connection.getService().apply(
+          new Service.CloseStatementRequest(h.connectionId, h.id));
+    } catch (RuntimeException e) {
+      throw new SQLException("cancel failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** A statement whose {@link #cancel()} reaches the server. */
+  private static final class CancellableStatement extends AvaticaStatement {
+    CancellableStatement(AvaticaConnection connection, Meta.StatementHandle h,
+        int resultSetType, int resultSetConcurrency, int resultSetHoldability) {
+      super(connection, h, resultSetType, resultSetConcurrency, resultSetHoldability);
+    }
+
+    @Override public void cancel() throws SQLException {
+      cancelOnServer(this);
+    }
+  }
+
+  /** A prepared statement whose {@link #cancel()} reaches the server. */
+  private static final class CancellablePreparedStatement extends AvaticaPreparedStatement {
+    CancellablePreparedStatement(AvaticaConnection connection, Meta.StatementHandle h,
+        Meta.Signature signature, int resultSetType, int resultSetConcurrency,
+        int resultSetHoldability) throws SQLException {
+      super(connection, h, signature, resultSetType, resultSetConcurrency,
+          resultSetHoldability);
+    }
+
+    @Override public void cancel() throws SQLException {
+      cancelOnServer(this);
+    }
+  }
+}
