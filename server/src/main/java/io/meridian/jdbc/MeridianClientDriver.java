@@ -1,19 +1,29 @@
 package io.meridian.jdbc;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import org.apache.calcite.avatica.AvaticaConnection;
+import org.apache.calcite.avatica.AvaticaDatabaseMetaData;
 import org.apache.calcite.avatica.AvaticaFactory;
 import org.apache.calcite.avatica.AvaticaPreparedStatement;
 import org.apache.calcite.avatica.AvaticaResultSet;
 import org.apache.calcite.avatica.AvaticaSpecificDatabaseMetaData;
 import org.apache.calcite.avatica.AvaticaStatement;
+import org.apache.calcite.avatica.DriverVersion;
 import org.apache.calcite.avatica.Meta;
 import org.apache.calcite.avatica.QueryState;
 import org.apache.calcite.avatica.UnregisteredDriver;
 import org.apache.calcite.avatica.remote.Driver;
 import org.apache.calcite.avatica.remote.Service;
 
+import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TimeZone;
 
@@ -25,6 +35,9 @@ import java.util.TimeZone;
  * calling thread, to close the statement's server side, which stops what its backends run for
  * it (a cancel request to PostgreSQL, an interrupt to DuckDB). The running execute then fails
  * with SQL state 57014, and the statement makes itself a new server side when it is used again.
+ * It also names the product it talks to (Meridian, where Avatica's driver says "Avatica"), and
+ * answers {@code getPrimaryKeys}, {@code getImportedKeys}, {@code getExportedKeys} and
+ * {@code getIndexInfo} from the backends' catalogs, for which Avatica's protocol has no request.
  *
  * <pre>jdbc:meridian:remote:url=http://127.0.0.1:8765;serialization=PROTOBUF</pre>
  */
@@ -38,6 +51,32 @@ public class MeridianClientDriver extends Driver {
 
   @Override protected String getConnectStringPrefix() {
     return CONNECT_STRING_PREFIX;
+  }
+
+  /**
+   * Avatica's client answers {@code getDatabaseProductName()} and the versions itself, from
+   * its driver (Avatica's says "Avatica"); this one says Meridian and its version.
+   */
+  @Override protected DriverVersion createDriverVersion() {
+    String version = Optional.ofNullable(
+        MeridianClientDriver.class.getPackage().getImplementationVersion())
+        .orElse(DEFAULT_VERSION);
+    String[] parts = version.split("[.-]");
+    int major = number(parts, 0);
+    int minor = number(parts, 1);
+    return new DriverVersion("Meridian JDBC Driver", version, "Meridian", version, true,
+        major, minor, major, minor);
+  }
+
+  /** The version when the classes do not come from a built jar (the source tree's). */
+  static final String DEFAULT_VERSION = "0.1.0-SNAPSHOT";
+
+  private static int number(String[] parts, int index) {
+    try {
+      return index < parts.length ? Integer.parseInt(parts[index]) : 0;
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   @Override protected AvaticaFactory createFactory() {
@@ -88,12 +127,75 @@ public class MeridianClientDriver extends Driver {
 
     @Override public AvaticaSpecificDatabaseMetaData newDatabaseMetaData(
         AvaticaConnection connection) {
-      return avatica.newDatabaseMetaData(connection);
+      return new KeyedDatabaseMetaData(connection);
     }
 
     @Override public ResultSetMetaData newResultSetMetaData(AvaticaStatement statement,
         Meta.Signature signature) throws SQLException {
       return avatica.newResultSetMetaData(statement, signature);
+    }
+  }
+
+  /**
+   * How a metadata call that Avatica's protocol has no request for (keys, indexes) is sent: as
+   * the text of a statement, this prefix and a JSON array of the method and its arguments. The
+   * server answers it with the metadata's result set; it is no SQL.
+   */
+  public static final String METADATA_CALL = "--meridian-metadata-call\n";
+
+  /**
+   * Database metadata whose keys and indexes come from the server (Avatica's client answers
+   * them empty without asking).
+   */
+  private static final class KeyedDatabaseMetaData extends AvaticaDatabaseMetaData {
+    private final AvaticaConnection connection;
+
+    KeyedDatabaseMetaData(AvaticaConnection connection) {
+      super(connection);
+      this.connection = connection;
+    }
+
+    private ResultSet call(String method, Object... arguments) throws SQLException {
+      List<String> call = new ArrayList<>();
+      call.add(method);
+      for (Object argument : arguments) {
+        call.add(argument == null ? null : argument.toString());
+      }
+      String text;
+      try {
+        text = METADATA_CALL + new ObjectMapper().writeValueAsString(call);
+      } catch (JsonProcessingException e) {
+        throw new SQLException(e.getMessage(), e);
+      }
+      Statement statement = connection.createStatement();
+      try {
+        ResultSet rs = statement.executeQuery(text);
+        statement.closeOnCompletion();
+        return rs;
+      } catch (SQLException | RuntimeException e) {
+        statement.close();
+        throw e;
+      }
+    }
+
+    @Override public ResultSet getPrimaryKeys(String catalog, String schema, String table)
+        throws SQLException {
+      return call("getPrimaryKeys", catalog, schema, table);
+    }
+
+    @Override public ResultSet getImportedKeys(String catalog, String schema, String table)
+        throws SQLException {
+      return call("getImportedKeys", catalog, schema, table);
+    }
+
+    @Override public ResultSet getExportedKeys(String catalog, String schema, String table)
+        throws SQLException {
+      return call("getExportedKeys", catalog, schema, table);
+    }
+
+    @Override public ResultSet getIndexInfo(String catalog, String schema, String table,
+        boolean unique, boolean approximate) throws SQLException {
+      return call("getIndexInfo", catalog, schema, table, unique, approximate);
     }
   }
 

@@ -133,6 +133,113 @@ final class CatalogMetadata {
     return result(connectionId, columns("TABLE_TYPE", String.class), rows);
   }
 
+  /** One of a backend driver's key or index metadata calls. */
+  private interface BackendMetadataCall {
+    java.sql.ResultSet call(java.sql.DatabaseMetaData md, String jdbcCatalog, String schema,
+        String table) throws java.sql.SQLException;
+  }
+
+  private static final Object[] PRIMARY_KEY_COLUMNS = {"TABLE_CAT", String.class,
+      "TABLE_SCHEM", String.class, "TABLE_NAME", String.class, "COLUMN_NAME", String.class,
+      "KEY_SEQ", Short.class, "PK_NAME", String.class};
+  private static final Object[] FOREIGN_KEY_COLUMNS = {"PKTABLE_CAT", String.class,
+      "PKTABLE_SCHEM", String.class, "PKTABLE_NAME", String.class, "PKCOLUMN_NAME", String.class,
+      "FKTABLE_CAT", String.class, "FKTABLE_SCHEM", String.class, "FKTABLE_NAME", String.class,
+      "FKCOLUMN_NAME", String.class, "KEY_SEQ", Short.class, "UPDATE_RULE", Short.class,
+      "DELETE_RULE", Short.class, "FK_NAME", String.class, "PK_NAME", String.class,
+      "DEFERRABILITY", Short.class};
+  private static final Object[] INDEX_COLUMNS = {"TABLE_CAT", String.class,
+      "TABLE_SCHEM", String.class, "TABLE_NAME", String.class, "NON_UNIQUE", Boolean.class,
+      "INDEX_QUALIFIER", String.class, "INDEX_NAME", String.class, "TYPE", Short.class,
+      "ORDINAL_POSITION", Short.class, "COLUMN_NAME", String.class, "ASC_OR_DESC", String.class,
+      "CARDINALITY", Long.class, "PAGES", Long.class, "FILTER_CONDITION", String.class};
+
+  /** {@code getPrimaryKeys}: what the backend's own catalog says. */
+  Meta.MetaResultSet primaryKeys(String connectionId, CatalogAccess access, String catalog,
+      String schema, String table) {
+    return fromBackends(connectionId, access, catalog, schema, table, PRIMARY_KEY_COLUMNS,
+        new int[] {0}, (md, c, s, t) -> md.getPrimaryKeys(c, s, t));
+  }
+
+  /** {@code getImportedKeys}: the foreign keys of a table, as its backend knows them. */
+  Meta.MetaResultSet importedKeys(String connectionId, CatalogAccess access, String catalog,
+      String schema, String table) {
+    return fromBackends(connectionId, access, catalog, schema, table, FOREIGN_KEY_COLUMNS,
+        new int[] {0, 4}, (md, c, s, t) -> md.getImportedKeys(c, s, t));
+  }
+
+  /** {@code getExportedKeys}: the foreign keys that refer to a table. */
+  Meta.MetaResultSet exportedKeys(String connectionId, CatalogAccess access, String catalog,
+      String schema, String table) {
+    return fromBackends(connectionId, access, catalog, schema, table, FOREIGN_KEY_COLUMNS,
+        new int[] {0, 4}, (md, c, s, t) -> md.getExportedKeys(c, s, t));
+  }
+
+  /** {@code getIndexInfo}: a table's indexes, as its backend knows them. */
+  Meta.MetaResultSet indexInfo(String connectionId, CatalogAccess access, String catalog,
+      String schema, String table, boolean unique, boolean approximate) {
+    return fromBackends(connectionId, access, catalog, schema, table, INDEX_COLUMNS,
+        new int[] {0}, (md, c, s, t) -> md.getIndexInfo(c, s, t, unique, approximate));
+  }
+
+  /**
+   * Asks the backend of each visible JDBC catalog ({@code catalog} null: all) its driver's
+   * metadata for a table, and serves the rows with the backend's own catalog (its database
+   * name) replaced by the Meridian catalog in the columns {@code catalogColumns}. Lake catalogs
+   * and catalogs that are down contribute nothing.
+   */
+  private Meta.MetaResultSet fromBackends(String connectionId, CatalogAccess access,
+      String catalog, String schema, String table, Object[] columnSpec, int[] catalogColumns,
+      BackendMetadataCall call) {
+    List<ColumnMetaData> columns = columns(columnSpec);
+    List<Object> rows = new ArrayList<>();
+    for (StorageBackend backend : backends(catalog, access)) {
+      io.meridian.adapter.jdbc.BackendCatalogSchema jdbc =
+          io.meridian.adapter.jdbc.BackendCatalogSchema.of(backend.schema());
+      if (jdbc == null) {
+        continue;
+      }
+      try (java.sql.Connection c = jdbc.dataSource().getConnection();
+           java.sql.ResultSet rs = call.call(c.getMetaData(), jdbc.jdbcCatalog(), schema,
+               table)) {
+        while (rs.next()) {
+          Object[] row = new Object[columns.size()];
+          for (int i = 0; i < row.length; i++) {
+            row[i] = convert(rs.getObject(i + 1), (Class<?>) columnSpec[2 * i + 1]);
+          }
+          for (int i : catalogColumns) {
+            row[i] = backend.catalogName();
+          }
+          rows.add(row);
+        }
+      } catch (java.sql.SQLException | RuntimeException e) {
+        LOG.debug("key metadata of catalog '{}' unavailable: {}", backend.catalogName(),
+            e.getMessage());
+      }
+    }
+    return result(connectionId, columns, rows);
+  }
+
+  /** Converts a driver's value to the declared JDBC metadata type of its column. */
+  private static Object convert(Object value, Class<?> type) {
+    if (value == null || type.isInstance(value)) {
+      return value;
+    }
+    if (value instanceof Number) {
+      Number n = (Number) value;
+      if (type == Short.class) {
+        return n.shortValue();
+      }
+      if (type == Long.class) {
+        return n.longValue();
+      }
+      if (type == Boolean.class) {
+        return n.intValue() != 0;
+      }
+    }
+    return type == String.class ? value.toString() : value;
+  }
+
   /** Receives one table of the catalogs. */
   private interface TableVisitor {
     void visit(StorageBackend backend, String schema, String name, Table table);

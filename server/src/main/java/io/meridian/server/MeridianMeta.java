@@ -2,6 +2,7 @@ package io.meridian.server;
 
 import io.meridian.adapter.jdbc.BackendTransaction;
 import io.meridian.adapter.jdbc.StatementCancellation;
+import io.meridian.jdbc.MeridianClientDriver;
 import io.meridian.planner.CatalogAccess;
 import io.meridian.planner.MeridianDriver;
 import io.meridian.planner.ThreadScoped;
@@ -284,6 +285,72 @@ final class MeridianMeta extends JdbcMeta {
         columnNamePattern);
   }
 
+  // Keys and indexes: Avatica's protocol has no request for them (its client answers
+  // getPrimaryKeys and the like with an empty result without asking), so Meridian's client
+  // driver sends them as a metadata call (MeridianClientDriver.METADATA_CALL) in place of SQL.
+
+  @Override public MetaResultSet getPrimaryKeys(ConnectionHandle ch, String catalog,
+      String schema, String table) {
+    return metadata.primaryKeys(ch.id, access(ch.id), catalog, schema, table);
+  }
+
+  @Override public MetaResultSet getImportedKeys(ConnectionHandle ch, String catalog,
+      String schema, String table) {
+    return metadata.importedKeys(ch.id, access(ch.id), catalog, schema, table);
+  }
+
+  @Override public MetaResultSet getExportedKeys(ConnectionHandle ch, String catalog,
+      String schema, String table) {
+    return metadata.exportedKeys(ch.id, access(ch.id), catalog, schema, table);
+  }
+
+  @Override public MetaResultSet getIndexInfo(ConnectionHandle ch, String catalog,
+      String schema, String table, boolean unique, boolean approximate) {
+    return metadata.indexInfo(ch.id, access(ch.id), catalog, schema, table, unique,
+        approximate);
+  }
+
+  /**
+   * Answers a metadata call of Meridian's client driver
+   * ({@code MeridianClientDriver.METADATA_CALL} and a JSON array: the method, then its
+   * arguments) with the result, as the statement's result set.
+   */
+  private ExecuteResult metadataCall(StatementHandle h, String sql) {
+    checkStatement(h);
+    List<String> call;
+    try {
+      call = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
+          sql.substring(MeridianClientDriver.METADATA_CALL.length()),
+          new com.fasterxml.jackson.core.type.TypeReference<List<String>>() { });
+    } catch (java.io.IOException e) {
+      throw new AvaticaRuntimeException("malformed metadata call: " + e.getMessage(), -1,
+          "42601", org.apache.calcite.avatica.AvaticaSeverity.ERROR);
+    }
+    ConnectionHandle ch = new ConnectionHandle(h.connectionId);
+    String method = call.isEmpty() ? "" : call.get(0);
+    MetaResultSet result;
+    switch (call.size() == 4 || call.size() == 6 ? method : "") {
+    case "getPrimaryKeys":
+      result = getPrimaryKeys(ch, call.get(1), call.get(2), call.get(3));
+      break;
+    case "getImportedKeys":
+      result = getImportedKeys(ch, call.get(1), call.get(2), call.get(3));
+      break;
+    case "getExportedKeys":
+      result = getExportedKeys(ch, call.get(1), call.get(2), call.get(3));
+      break;
+    case "getIndexInfo":
+      result = getIndexInfo(ch, call.get(1), call.get(2), call.get(3),
+          Boolean.parseBoolean(call.get(4)), Boolean.parseBoolean(call.get(5)));
+      break;
+    default:
+      throw new AvaticaRuntimeException("unknown metadata call: " + call, -1, "42601",
+          org.apache.calcite.avatica.AvaticaSeverity.ERROR);
+    }
+    return new ExecuteResult(List.of(MetaResultSet.create(h.connectionId, h.id, false,
+        result.signature, result.firstFrame)));
+  }
+
   @Override public MetaResultSet getTableTypes(ConnectionHandle ch) {
     access(ch.id);
     return metadata.tableTypes(ch.id);
@@ -442,6 +509,9 @@ final class MeridianMeta extends JdbcMeta {
   @Override public ExecuteResult prepareAndExecute(StatementHandle h, String sql,
       long maxRowCount, int maxRowsInFirstFrame, PrepareCallback callback)
       throws NoSuchStatementException {
+    if (sql.startsWith(MeridianClientDriver.METADATA_CALL)) {
+      return metadataCall(h, sql);
+    }
     applyTimeout(h);
     return monitored(h, sql, () -> this.<ExecuteResult, NoSuchStatementException,
         RuntimeException>inTransaction(h, () -> withFullFirstFrame(h,

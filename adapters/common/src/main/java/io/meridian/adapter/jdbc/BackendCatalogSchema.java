@@ -138,6 +138,14 @@ public final class BackendCatalogSchema extends JdbcBaseSchema
     return dataSource;
   }
 
+  /**
+   * Returns the backend's JDBC catalog this catalog serves (its database), as its driver's
+   * metadata calls take it, or null where the driver has none.
+   */
+  public @Nullable String jdbcCatalog() {
+    return jdbcCatalog;
+  }
+
   /** Returns how DDL is written for this backend. */
   public BackendDdl ddl() {
     return ddl;
