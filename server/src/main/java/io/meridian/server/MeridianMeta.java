@@ -87,10 +87,30 @@ final class MeridianMeta extends JdbcMeta {
   MeridianMeta(MeridianDriver driver, Properties connectionCacheSettings, WorkloadLog workload,
       MeridianConfig.Limits limits) throws SQLException {
     super(MeridianDriver.CONNECT_STRING_PREFIX, connectionCacheSettings);
+    useUtcCalendar();
     this.driver = requireNonNull(driver, "driver");
     this.metadata = new CatalogMetadata(driver.catalogs());
     this.workload = workload;
     this.limits = requireNonNull(limits, "limits");
+  }
+
+  /**
+   * Makes Avatica decode parameters and encode fetched rows in UTC. {@code JdbcMeta} does both
+   * with a calendar in the server JVM's time zone (its first frame, though, in UTC), while
+   * Meridian's engine keeps dates and times as UTC wall clocks (connection property
+   * {@code timeZone=UTC}): on a server whose zone is not UTC, a timestamp parameter arrived
+   * shifted by the zone's offset, a fetch after the first frame returned values shifted the
+   * other way, and a wall-clock time the zone skips could not be represented at all. The
+   * calendar is package-private in Avatica, so it is reached by reflection.
+   */
+  private void useUtcCalendar() {
+    try {
+      java.lang.reflect.Field field = JdbcMeta.class.getDeclaredField("calendar");
+      field.setAccessible(true);
+      ((java.util.Calendar) field.get(this)).setTimeZone(java.util.TimeZone.getTimeZone("UTC"));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot set Avatica's calendar to UTC", e);
+    }
   }
 
   /** A prepared statement's text and plan. */

@@ -88,7 +88,7 @@ public final class BackendToEnumerableConverter extends JdbcToEnumerableConverte
     String[] calcite = new String[1];
     Result result;
     try (Hook.Closeable ignored = Hook.QUERY_PLAN.addThread((String s) -> calcite[0] = s)) {
-      result = readValues(super.implement(implementor, pref));
+      result = bindParameters(readValues(super.implement(implementor, pref)));
     }
     if (calcite[0] == null || !containsSemiOrAntiJoin(getInput())) {
       LOG.debug("SQL for {}: {}", getInput().getConvention(), calcite[0]);
@@ -163,6 +163,46 @@ public final class BackendToEnumerableConverter extends JdbcToEnumerableConverte
           }
         }
         return visited;
+      }
+    });
+    return new Result(block, result.physType, result.format);
+  }
+
+  /**
+   * Replaces Calcite's binder of the fragment's parameters by {@link BackendValues#enricher},
+   * which passes dates and times as such rather than as Calcite's internal numbers.
+   */
+  private Result bindParameters(Result result) {
+    java.util.Map<Integer, String> types = new java.util.HashMap<>();
+    new org.apache.calcite.rel.RelVisitor() {
+      @Override public void visit(RelNode node, int ordinal,
+          RelNode parent) {
+        node.accept(new org.apache.calcite.rex.RexShuttle() {
+          @Override public org.apache.calcite.rex.RexNode visitDynamicParam(
+              org.apache.calcite.rex.RexDynamicParam param) {
+            types.put(param.getIndex(), param.getType().getSqlTypeName().getName());
+            return param;
+          }
+        });
+        super.visit(node, ordinal, parent);
+      }
+    }.go(getInput());
+    if (types.isEmpty()) {
+      return result;
+    }
+    String[] byIndex = new String[java.util.Collections.max(types.keySet()) + 1];
+    java.util.Arrays.fill(byIndex, "");
+    types.forEach((index, type) -> byIndex[index] = type);
+    java.lang.reflect.Method createEnricher =
+        org.apache.calcite.util.BuiltInMethod.CREATE_ENRICHER.method;
+    BlockStatement block = (BlockStatement) result.block.accept(new Shuttle() {
+      @Override public Expression visit(MethodCallExpression call, Expression target,
+          List<Expression> arguments) {
+        if (call.method.equals(createEnricher) && arguments.size() == 2) {
+          return Expressions.call(BackendValues.class, "enricher", arguments.get(0),
+              arguments.get(1), Expressions.constant(byIndex, String[].class));
+        }
+        return super.visit(call, target, arguments);
       }
     });
     return new Result(block, result.physType, result.format);

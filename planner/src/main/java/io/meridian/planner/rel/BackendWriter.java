@@ -6,11 +6,6 @@ import org.apache.calcite.linq4j.Enumerator;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.LocalTime;
-import java.time.ZoneOffset;
 import javax.sql.DataSource;
 
 /**
@@ -86,7 +81,7 @@ public final class BackendWriter {
       while (e.moveNext()) {
         Object[] row = e.current();
         for (int i = 0; i < row.length; i++) {
-          ps.setObject(i + 1, toJdbc(row[i], types[i]));
+          ps.setObject(i + 1, BackendValues.toJdbc(row[i], types[i]));
         }
         ps.addBatch();
         progress[0]++;
@@ -103,22 +98,4 @@ public final class BackendWriter {
     }
   }
 
-  /** Converts Calcite's internal value (days, milliseconds) into a JDBC value. */
-  static Object toJdbc(Object value, String type) {
-    if (value == null) {
-      return null;
-    }
-    switch (type) {
-    case "DATE":
-      return java.sql.Date.valueOf(LocalDate.ofEpochDay(((Number) value).longValue()));
-    case "TIME":
-      return java.sql.Time.valueOf(
-          LocalTime.ofNanoOfDay(((Number) value).longValue() * 1_000_000L));
-    case "TIMESTAMP":
-      return java.sql.Timestamp.valueOf(LocalDateTime.ofInstant(
-          Instant.ofEpochMilli(((Number) value).longValue()), ZoneOffset.UTC));
-    default:
-      return value;
-    }
-  }
 }

@@ -98,7 +98,28 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("serve")) {
+      serveInUtc();
+    }
     System.exit(run(Arrays.asList(args), System.out, System.err));
+  }
+
+  /**
+   * Runs the server's JVM in UTC whatever the host's zone, before any engine class reads it.
+   * Meridian's dates and times are wall clocks (a TIMESTAMP is what the backend holds, not an
+   * instant), but Calcite's runtime and Avatica convert through the JVM's default zone in
+   * places: in a zone with daylight saving time, a wall-clock time the zone skips (02:30 on the
+   * night clocks go forward) would come out an hour later. UTC skips nothing. Clients keep
+   * their own zones; Avatica's driver converts for them.
+   */
+  static void serveInUtc() {
+    String host = java.util.TimeZone.getDefault().getID();
+    java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("UTC"));
+    System.setProperty("user.timezone", "UTC");
+    if (!host.equals("UTC")) {
+      System.err.println("meridian: the server runs in UTC (the host's zone is " + host
+          + "); dates and times keep the values the backends hold");
+    }
   }
 
   /** Runs a command and returns the process exit code. */
