@@ -79,6 +79,38 @@ public class MeridianClientDriver extends Driver {
     }
   }
 
+  /**
+   * Connects, reporting a refusal or an unreachable server as an {@link SQLException} with a
+   * SQL state (Avatica's client throws an unchecked exception, which tools show as a crash):
+   * {@code 28000} for a refused user or password (HTTP 401, 403), {@code 08001} otherwise.
+   */
+  @Override public java.sql.Connection connect(String url, Properties info) throws SQLException {
+    try {
+      return super.connect(url, info);
+    } catch (RuntimeException e) {
+      throw connectFailure(e);
+    }
+  }
+
+  /** The {@link SQLException} for a connection attempt that failed with {@code e}. */
+  static SQLException connectFailure(RuntimeException e) {
+    String message = String.valueOf(e.getMessage());
+    if (message.contains("HTTP/401")) {
+      return new SQLException("the Meridian server refused the user name or password"
+          + " (HTTP 401)", "28000", e);
+    }
+    if (message.contains("HTTP/403")) {
+      return new SQLException("the Meridian server refused this user (HTTP 403: the users"
+          + " file does not give it the role 'meridian')", "28000", e);
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return new SQLException("cannot reach the Meridian server: " + root.getMessage()
+        + " (is it running, and is the URL's http or https the server's?)", "08001", e);
+  }
+
   @Override protected AvaticaFactory createFactory() {
     return new CancellingFactory(
         UnregisteredDriver.instantiateFactory(getFactoryClassName(JdbcVersion.current())));

@@ -51,7 +51,7 @@ final class MeridianMeta extends JdbcMeta {
   private final WorkloadLog workload;
   /** The user each client connection gave. */
   private final ConcurrentMap<String, String> users = new ConcurrentHashMap<>();
-  /** What each prepared statement was prepared with (text and plan). */
+  /** What each prepared statement was prepared with (text and plan), until it is closed. */
   private final ConcurrentMap<Integer, Prepared> prepared = new ConcurrentHashMap<>();
   /**
    * The backend statements of each client statement that is executing or whose result is
@@ -497,9 +497,7 @@ final class MeridianMeta extends JdbcMeta {
       StatementHandle h = super.prepare(ch, sql, maxRowCount);
       statementConnections.put(h.id, ch.id);
       PlanSummary plan = PlanSummary.takeLast();
-      if (workload != null) {
-        prepared.put(h.id, new Prepared(sql, plan));
-      }
+      prepared.put(h.id, new Prepared(sql, plan));
       return h;
     } catch (RuntimeException | AssertionError | StackOverflowError e) {
       throw ErrorTranslator.translate(e);
@@ -535,7 +533,8 @@ final class MeridianMeta extends JdbcMeta {
     applyTimeout(h);
     return monitored(h, sql, () -> this.<ExecuteResult, NoSuchStatementException,
         RuntimeException>inTransaction(h, () -> withFullFirstFrame(h,
-            super.prepareAndExecute(h, sql, maxRowCount, maxRowsInFirstFrame, callback))));
+            super.prepareAndExecute(h, sql, maxRowCount, firstFrameRows(maxRowsInFirstFrame),
+                callback))));
   }
 
   @Override public ExecuteResult execute(StatementHandle h, List<TypedValue> parameterValues,
@@ -543,7 +542,8 @@ final class MeridianMeta extends JdbcMeta {
     applyTimeout(h);
     return monitored(h, null, () -> this.<ExecuteResult, NoSuchStatementException,
         RuntimeException>inTransaction(h,
-            () -> withFullFirstFrame(h, super.execute(h, parameterValues, maxRowsInFirstFrame))));
+            () -> withFullFirstFrame(h, super.execute(h, parameterValues,
+                firstFrameRows(maxRowsInFirstFrame)))));
   }
 
   /** Returns what this server has run ({@code /metrics}). */
@@ -582,9 +582,10 @@ final class MeridianMeta extends JdbcMeta {
         trace.sql = p == null ? null : p.sql();
         trace.plan = p == null ? null : p.plan();
       }
-      PlanSummary.takeLast();
     }
+    PlanSummary.takeLast();
     boolean open = false;
+    String engine = null;
     try (ThreadScoped.Scope scope = trace == null ? null : trace.counters.enter();
          StatementCancellation.Scope cancellable = cancellation.enter()) {
       ExecuteResult result = call.run();
@@ -601,9 +602,12 @@ final class MeridianMeta extends JdbcMeta {
       }
       monitor.rowsSent(rows);
       open = !done;
+      PlanSummary plan = sql != null ? PlanSummary.takeLast()
+          : prepared.containsKey(h.id) ? prepared.get(h.id).plan() : null;
+      engine = plan == null ? null : plan.resultEngine();
       if (trace != null) {
         if (sql != null) {
-          trace.plan = PlanSummary.takeLast();
+          trace.plan = plan;
         }
         trace.rows = rows;
         trace.firstFrameMs = (System.nanoTime() - trace.start) / 1e6;
@@ -631,7 +635,7 @@ final class MeridianMeta extends JdbcMeta {
       if (!open) {
         executions.remove(h.id, cancellation);
       }
-      monitor.finished(start, failed);
+      monitor.finished(start, failed, engine);
       release(user);
     }
   }
@@ -649,7 +653,7 @@ final class MeridianMeta extends JdbcMeta {
         u -> new java.util.concurrent.atomic.AtomicInteger());
     if (count.incrementAndGet() > most) {
       count.decrementAndGet();
-      monitor.finished(monitor.started(), "53400");
+      monitor.finished(monitor.started(), "53400", null);
       throw new AvaticaRuntimeException("user '" + user + "' already has " + most
           + " statements executing, as many as server.max-statements-per-user allows; run"
           + " this one when one of them has finished", -1, "53400",
@@ -717,10 +721,31 @@ final class MeridianMeta extends JdbcMeta {
    */
   static final int MIN_FETCH_ROWS = 8192;
 
+  /**
+   * The most rows one frame holds, whatever the client asks: Avatica reads a frame whole into
+   * the server's memory before sending it, and a client asking for every row at once (a fetch
+   * size of -1, or {@code Integer.MAX_VALUE}) would make the server hold the entire result.
+   * A larger result simply takes more frames.
+   */
+  static final int MAX_FRAME_ROWS = 65_536;
+
+  /** The rows a fetch reads: at least {@link #MIN_FETCH_ROWS}, at most {@link #MAX_FRAME_ROWS}. */
+  static int frameRows(int requested) {
+    if (requested == 0) {
+      return 0;
+    }
+    return requested < 0 ? MAX_FRAME_ROWS
+        : Math.min(Math.max(requested, MIN_FETCH_ROWS), MAX_FRAME_ROWS);
+  }
+
+  /** The first frame's rows: never "all of them" ({@code JdbcMeta.UNLIMITED_COUNT}). */
+  private static int firstFrameRows(int requested) {
+    return requested == UNLIMITED_COUNT ? MAX_FRAME_ROWS : requested;
+  }
+
   @Override public Frame fetch(StatementHandle h, long offset, int fetchMaxRowCount)
       throws NoSuchStatementException, MissingResultsException {
-    int rows = fetchMaxRowCount <= 0 ? fetchMaxRowCount
-        : Math.max(fetchMaxRowCount, MIN_FETCH_ROWS);
+    int rows = frameRows(fetchMaxRowCount);
     Trace trace = running.get(h.id);
     StatementCancellation cancellation = executions.get(h.id);
     Frame frame;

@@ -18,6 +18,7 @@ import org.apache.calcite.avatica.server.ServerCustomizer;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,7 +111,12 @@ public final class MeridianServer implements AutoCloseable {
       ServerCustomizer<Server> bind = server -> {
         for (Connector c : server.getConnectors()) {
           if (c instanceof ServerConnector) {
-            ((ServerConnector) c).setHost(config.host());
+            ServerConnector connector = (ServerConnector) c;
+            connector.setHost(config.host());
+            SslConnectionFactory tls = connector.getConnectionFactory(SslConnectionFactory.class);
+            if (tls != null) {
+              connector.addFirstConnectionFactory(new PlainHttpRefusal(tls));
+            }
           }
         }
       };

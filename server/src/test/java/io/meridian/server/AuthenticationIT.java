@@ -1,6 +1,7 @@
 package io.meridian.server;
 
 import io.meridian.adapter.CatalogSpec;
+import io.meridian.jdbc.MeridianClientDriver;
 import io.meridian.server.config.MeridianConfig;
 import io.meridian.server.testing.DemoServerFixture;
 
@@ -62,6 +63,14 @@ class AuthenticationIT {
       assertThatThrownBy(() -> query(server, credentials("bob", "other"), sql))
           .hasMessageContaining("HTTP/40");
       assertThat(query(server, credentials("alice", PASSWORD), sql)).isEqualTo(25);
+      // Through Meridian's driver a refusal is an SQLException with SQL state 28000.
+      assertThatThrownBy(() -> DriverManager.getConnection(server.jdbcUrl().replace(
+          "jdbc:avatica:remote:", MeridianClientDriver.CONNECT_STRING_PREFIX),
+          credentials("alice", "wrong")))
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("refused the user name or password")
+          .hasMessageNotContaining("wrong")
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28000"));
 
       java.net.http.HttpResponse<String> health = java.net.http.HttpClient.newHttpClient().send(
           java.net.http.HttpRequest.newBuilder(java.net.URI.create(

@@ -84,6 +84,8 @@ class BackendFailureIT {
           "meridian_statement_errors_total{sql_state_class=\"08\"} 1",
           "meridian_statement_seconds_bucket{le=\"+Inf\"} 3",
           "meridian_statement_seconds_count 3",
+          // The two that ran went whole to PostgreSQL; the failed one has no engine.
+          "meridian_engine_statement_seconds_count{engine=\"postgres\"} 2",
           "meridian_rows_sent_total 26",
           "meridian_active_statements 0",
           "meridian_catalog_available{catalog=\"billing\"} 0",

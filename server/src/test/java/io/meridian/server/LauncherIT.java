@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,13 +28,21 @@ class LauncherIT {
   }
 
   static Run run(String... args) throws IOException, InterruptedException {
+    return run(Map.of(), args);
+  }
+
+  /** Runs the launcher with extra environment variables. */
+  static Run run(Map<String, String> environment, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(launcher().toString());
     command.addAll(List.of(args));
     Path out = Files.createTempFile("meridian-out", ".txt");
     Path err = Files.createTempFile("meridian-err", ".txt");
-    Process p = new ProcessBuilder(command).redirectOutput(out.toFile())
-        .redirectError(err.toFile()).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile())
+        .redirectError(err.toFile());
+    builder.environment().putAll(environment);
+    Process p = builder.start();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("launcher did not finish: " + command);
@@ -79,6 +88,31 @@ class LauncherIT {
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.stderr()).contains("cannot reach the Meridian server")
         .doesNotContain("\tat ");
+  }
+
+  @Test void queryAuthenticatesWithThePasswordFromTheEnvironment() throws Exception {
+    DemoServerFixture demo = DemoServerFixture.get();
+    Path dir = Files.createDirectories(Path.of("target", "it-launcher-auth").toAbsolutePath());
+    Path users = dir.resolve("users.properties");
+    Files.writeString(users, "carl: " + org.eclipse.jetty.util.security.Credential.MD5.digest(
+        "carl-Pa55") + ", " + MeridianServer.USER_ROLE + "\n");
+    try (MeridianServer server = MeridianServer.start(new io.meridian.server.config.MeridianConfig(
+        "127.0.0.1", 0, "PROTOBUF", dir.resolve("data"), com.google.common.collect.ImmutableList
+            .of(demo.demo().catalogs().get(0))).withUsersFile(users))) {
+      String sql = "SELECT count(*) AS n FROM shop.public.region";
+      Run ok = run(Map.of("MERIDIAN_PASSWORD", "carl-Pa55"), "query", "--url",
+          server.jdbcUrl(), "--user", "carl", sql);
+      assertThat(ok.exitCode()).as(ok.stderr()).isZero();
+      assertThat(ok.stdout()).contains("5").contains("(1 row)");
+      Run refused = run(Map.of("MERIDIAN_PASSWORD", "nope-Pa55"), "query", "--url",
+          server.jdbcUrl(), "--user", "carl", sql);
+      assertThat(refused.exitCode()).isEqualTo(1);
+      assertThat(refused.stderr()).contains("refused the user name or password")
+          .contains("28000").doesNotContain("nope-Pa55").doesNotContain("\tat ");
+      Run anonymous = run(Map.of(), "query", "--url", server.jdbcUrl(), sql);
+      assertThat(anonymous.exitCode()).isEqualTo(1);
+      assertThat(anonymous.stderr()).contains("HTTP 401");
+    }
   }
 
   @Test void helpDescribesEachCommand() throws Exception {

@@ -1,6 +1,7 @@
 package io.meridian.server;
 
 import io.meridian.adapter.CatalogSpec;
+import io.meridian.jdbc.MeridianClientDriver;
 import io.meridian.server.config.MeridianConfig;
 import io.meridian.server.demo.DemoEnvironment;
 import io.meridian.server.testing.DemoServerFixture;
@@ -64,6 +65,34 @@ class TlsIT {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getLong(1)).isEqualTo(5);
       }
+      // Plain HTTP to the HTTPS port is refused at once, not left waiting for a handshake.
+      long start = System.nanoTime();
+      String plainUrl = server.jdbcUrl().replace("jdbc:avatica:remote:url=https:",
+          MeridianClientDriver.CONNECT_STRING_PREFIX + "url=http:");
+      // Bounded: Avatica's client retries forever when a connection closes unanswered.
+      java.util.concurrent.CompletableFuture<Connection> attempt =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+              return DriverManager.getConnection(plainUrl);
+            } catch (java.sql.SQLException e) {
+              throw new java.util.concurrent.CompletionException(e);
+            }
+          });
+      assertThatThrownBy(() -> attempt.get(30, TimeUnit.SECONDS))
+          .isInstanceOf(java.util.concurrent.ExecutionException.class)
+          .cause()
+          .isInstanceOf(java.sql.SQLException.class)
+          .hasMessageContaining("cannot reach the Meridian server")
+          .satisfies(e -> assertThat(((java.sql.SQLException) e).getSQLState())
+              .isEqualTo("08001"));
+      assertThat((System.nanoTime() - start) / 1e9).as("seconds to the refusal")
+          .isLessThan(10.0);
+      java.net.http.HttpResponse<String> plain = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+              "http://127.0.0.1:" + server.port() + "/health")).GET().build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(plain.statusCode()).isEqualTo(400);
+      assertThat(plain.body()).contains("This port serves HTTPS");
       // A client that does not trust the certificate is refused at the handshake.
       assertThatThrownBy(() -> java.net.http.HttpClient.newHttpClient().send(
           java.net.http.HttpRequest.newBuilder(java.net.URI.create(

@@ -103,6 +103,17 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
       double rowsIn, double estimatedBytes, int columns) {
   }
 
+  /**
+   * Where the statement's result was produced, for metrics: the backend type ({@code postgres},
+   * {@code duckdb}, ...) when the statement ran as one fragment of one backend,
+   * {@code duckdb-engine} when Meridian's DuckDB engine produced it, {@code jvm} when the JVM's
+   * operators combined fragments (or computed it alone).
+   */
+  public String resultEngine() {
+    List<Fragment> top = fragments.stream().filter(f -> f.parent() == -1).toList();
+    return top.size() == 1 && jvmEdges.isEmpty() ? top.get(0).backendType() : "jvm";
+  }
+
   private static final ThreadLocal<PlanSummary> CAPTURED = new ThreadLocal<>();
   private static final ThreadLocal<PlanSummary> LAST = new ThreadLocal<>();
   private static final Cache<Object, PlanSummary> BY_SIGNATURE =

@@ -65,6 +65,9 @@ public final class Main {
       "Runs one statement and prints the result as an aligned table. Exit code 0 on success,",
       "1 with the error message on failure.",
       "  --url URL       JDBC URL of the server (default " + DEFAULT_URL + ")",
+      "  --user NAME     authenticate as NAME (password from MERIDIAN_PASSWORD, else asked)",
+      "  --truststore F  trust the server's certificate in keystore F (https; its password",
+      "                  from MERIDIAN_TRUSTSTORE_PASSWORD)",
       "  --max-rows N    print at most N rows (default 10000)");
 
   private static final String WORKLOAD_USAGE = String.join("\n",
@@ -74,6 +77,9 @@ public final class Main {
       "server: statement shapes by time, hot tables, estimation error by engine, the statements",
       "furthest from their estimates, catalogs joined across engines, and recommendations.",
       "  --url URL    JDBC URL of the server (default " + DEFAULT_URL + ")",
+      "  --user NAME     authenticate as NAME (password from MERIDIAN_PASSWORD, else asked)",
+      "  --truststore F  trust the server's certificate in keystore F (https; its password",
+      "                  from MERIDIAN_TRUSTSTORE_PASSWORD)",
       "  --top N      rows per section (default 10)");
 
   private static final String CALIBRATE_USAGE = String.join("\n",
@@ -85,6 +91,9 @@ public final class Main {
       "The server plans with them from the next statement on and keeps them in its data",
       "directory (meridian.system.cost_coefficients).",
       "  --url URL         JDBC URL of the server (default " + DEFAULT_URL + ")",
+      "  --user NAME     authenticate as NAME (password from MERIDIAN_PASSWORD, else asked)",
+      "  --truststore F  trust the server's certificate in keystore F (https; its password",
+      "                  from MERIDIAN_TRUSTSTORE_PASSWORD)",
       "  --from-workload   fit to the statements the workload log recorded instead",
       "                    (CALIBRATE FROM WORKLOAD)");
 
@@ -92,7 +101,10 @@ public final class Main {
       "Usage: meridian sql [--url URL]",
       "",
       "Opens sqlline, an interactive SQL shell, connected to a running server.",
-      "  --url URL    JDBC URL of the server (default " + DEFAULT_URL + ")");
+      "  --url URL    JDBC URL of the server (default " + DEFAULT_URL + ")",
+      "  --user NAME     authenticate as NAME (password from MERIDIAN_PASSWORD, else asked)",
+      "  --truststore F  trust the server's certificate in keystore F (https; its password",
+      "                  from MERIDIAN_TRUSTSTORE_PASSWORD)");
 
   private Main() {
   }
@@ -145,14 +157,14 @@ public final class Main {
         return serve(new Arguments(rest,
             Set.of("config", "port", "host", "data-dir", "demo-scale")), out, usage);
       case "query":
-        return query(new Arguments(rest, Set.of("url", "max-rows")), out, err, usage);
+        return query(new Arguments(rest, Set.of("url", "max-rows", "user", "truststore")), out, err, usage);
       case "workload":
-        return workload(new Arguments(rest, Set.of("url", "top")), out, err, usage);
+        return workload(new Arguments(rest, Set.of("url", "top", "user", "truststore")), out, err, usage);
       case "calibrate":
-        return calibrate(new Arguments(rest, Set.of("url"), Set.of("from-workload")), out, err,
+        return calibrate(new Arguments(rest, Set.of("url", "user", "truststore"), Set.of("from-workload")), out, err,
             usage);
       default:
-        return sql(new Arguments(rest, Set.of("url")), out, usage);
+        return sql(new Arguments(rest, Set.of("url", "user", "truststore")), out, usage);
       }
     } catch (Arguments.UsageException e) {
       err.println("meridian " + command + ": " + e.getMessage() + "\n\n" + usage);
@@ -233,7 +245,7 @@ public final class Main {
       throw new Arguments.UsageException("expected exactly one SQL statement (quote it)");
     }
     String url = a.option("url").orElse(DEFAULT_URL);
-    try (Connection c = DriverManager.getConnection(url);
+    try (Connection c = connect(a, url);
          Statement s = c.createStatement()) {
       if (s.execute(a.positional().get(0))) {
         try (ResultSet rs = s.getResultSet()) {
@@ -258,7 +270,7 @@ public final class Main {
     }
     String url = a.option("url").orElse(DEFAULT_URL);
     boolean fromWorkload = a.flag("from-workload");
-    try (Connection c = DriverManager.getConnection(url);
+    try (Connection c = connect(a, url);
          Statement s = c.createStatement()) {
       out.println(fromWorkload ? "Fitting the cost model to the workload log..."
           : "Running the calibration workload (a minute or less at the demo's scale)...");
@@ -282,7 +294,7 @@ public final class Main {
     }
     String url = a.option("url").orElse(DEFAULT_URL);
     int top = a.intOption("top", 10);
-    try (Connection c = DriverManager.getConnection(url)) {
+    try (Connection c = connect(a, url)) {
       for (WorkloadAnalyzer.Section section : WorkloadAnalyzer.SECTIONS) {
         out.println("== " + section.title());
         try (Statement s = c.createStatement();
@@ -304,11 +316,60 @@ public final class Main {
   }
 
   /**
+   * Opens a client command's connection through Meridian's driver (whose refusals and
+   * unreachable servers are SQL errors): with {@code --user}, HTTP BASIC with the password from
+   * the environment variable {@code MERIDIAN_PASSWORD} (or asked on the console; never an
+   * option, which other users of the machine could read in the process list); with
+   * {@code --truststore}, that keystore's certificates trusted for https.
+   */
+  private static Connection connect(Arguments a, String url) throws SQLException {
+    return DriverManager.getConnection(clientUrl(url), clientProperties(a));
+  }
+
+  /** The URL for Meridian's client driver: Avatica's remote URLs are taken as they are. */
+  private static String clientUrl(String url) {
+    String avatica = org.apache.calcite.avatica.remote.Driver.CONNECT_STRING_PREFIX;
+    return url.startsWith(avatica)
+        ? io.meridian.jdbc.MeridianClientDriver.CONNECT_STRING_PREFIX
+            + url.substring(avatica.length())
+        : url;
+  }
+
+  private static java.util.Properties clientProperties(Arguments a) {
+    java.util.Properties p = new java.util.Properties();
+    a.option("user").ifPresent(user -> {
+      String password = System.getenv("MERIDIAN_PASSWORD");
+      if (password == null && System.console() != null) {
+        char[] typed = System.console().readPassword("Password for %s: ", user);
+        password = typed == null ? "" : new String(typed);
+      }
+      if (password == null) {
+        throw new Arguments.UsageException("--user needs the password in the environment"
+            + " variable MERIDIAN_PASSWORD (there is no console to ask for it)");
+      }
+      p.setProperty("authentication", "BASIC");
+      p.setProperty("avatica_user", user);
+      p.setProperty("avatica_password", password);
+    });
+    a.option("truststore").ifPresent(file -> {
+      p.setProperty("truststore", file);
+      String password = System.getenv("MERIDIAN_TRUSTSTORE_PASSWORD");
+      if (password != null) {
+        p.setProperty("truststore_password", password);
+      }
+    });
+    return p;
+  }
+
+  /**
    * Prints a client command's failure: the server's error, or that the server cannot be
    * reached (the Avatica driver reports that as an unchecked exception). Returns exit code 1.
    */
   private static int clientFailure(Exception e, String url, PrintStream err) {
-    if (e instanceof SQLException) {
+    if (e instanceof SQLException && "08001".equals(((SQLException) e).getSQLState())
+        && String.valueOf(e.getMessage()).startsWith("cannot reach the Meridian server")) {
+      err.println("Error: " + e.getMessage() + "; is './meridian serve' running? URL: " + url);
+    } else if (e instanceof SQLException) {
       err.println("Error: " + ErrorMessages.clientMessage((SQLException) e));
     } else {
       err.println("Error: cannot reach the Meridian server ("
@@ -323,10 +384,13 @@ public final class Main {
       out.println(usage);
       return 0;
     }
+    StringBuilder url = new StringBuilder(clientUrl(a.option("url").orElse(DEFAULT_URL)));
+    // sqlline takes a URL; the credentials stay inside this process.
+    clientProperties(a).forEach((k, v) -> url.append(';').append(k).append('=').append(v));
     List<String> args = new ArrayList<>(List.of(
-        "-u", a.option("url").orElse(DEFAULT_URL),
+        "-u", url.toString(),
         "-n", "", "-p", "",
-        "-d", "org.apache.calcite.avatica.remote.Driver",
+        "-d", io.meridian.jdbc.MeridianClientDriver.class.getName(),
         "--isolation=TRANSACTION_NONE"));
     try {
       sqlline.SqlLine.main(args.toArray(new String[0]));
