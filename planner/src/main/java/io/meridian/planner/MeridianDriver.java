@@ -1,5 +1,6 @@
 package io.meridian.planner;
 
+import io.meridian.adapter.ThreadScoped;
 import io.meridian.planner.metadata.ObservedCardinalities;
 
 import org.apache.calcite.avatica.AvaticaConnection;

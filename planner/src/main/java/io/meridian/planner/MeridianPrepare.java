@@ -1,5 +1,6 @@
 package io.meridian.planner;
 
+import io.meridian.adapter.ThreadScoped;
 import org.apache.calcite.adapter.enumerable.EnumerableConvention;
 import org.apache.calcite.adapter.enumerable.EnumerableRel;
 import org.apache.calcite.adapter.enumerable.EnumerableRules;

@@ -20,12 +20,18 @@ import org.apache.calcite.avatica.remote.Service;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.sql.SQLTimeoutException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TimeZone;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Meridian's JDBC driver for clients: Avatica's remote driver (same connection properties, same
@@ -35,6 +41,8 @@ import java.util.TimeZone;
  * calling thread, to close the statement's server side, which stops what its backends run for
  * it (a cancel request to PostgreSQL, an interrupt to DuckDB). The running execute then fails
  * with SQL state 57014, and the statement makes itself a new server side when it is used again.
+ * {@code Statement.setQueryTimeout} works the same way: past it, the statement is cancelled and
+ * the execute fails with an {@code SQLTimeoutException}.
  * It also names the product it talks to (Meridian, where Avatica's driver says "Avatica"), and
  * answers {@code getPrimaryKeys}, {@code getImportedKeys}, {@code getExportedKeys} and
  * {@code getIndexInfo} from the backends' catalogs, for which Avatica's protocol has no request.
@@ -245,7 +253,56 @@ public class MeridianClientDriver extends Driver {
     }
   }
 
-  /** A statement whose {@link #cancel()} reaches the server. */
+  /** Fires the cancels of statements past their query timeout. */
+  private static final ScheduledExecutorService TIMER =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "meridian-query-timeout");
+        t.setDaemon(true);
+        return t;
+      });
+
+  /** An execution that may fail with an {@link SQLException}. */
+  private interface Execution<T> {
+    T run() throws SQLException;
+  }
+
+  /**
+   * Runs an execution under the statement's {@code setQueryTimeout} (which Avatica's client
+   * keeps to itself): past it, the statement is cancelled on the server, and the execution
+   * fails with an {@link SQLTimeoutException} (SQL state 57014).
+   */
+  private static <T> T withTimeout(AvaticaStatement statement, Execution<T> execution)
+      throws SQLException {
+    int seconds = statement.getQueryTimeout();
+    if (seconds <= 0) {
+      return execution.run();
+    }
+    AtomicBoolean fired = new AtomicBoolean();
+    ScheduledFuture<?> timer = TIMER.schedule(() -> {
+      fired.set(true);
+      try {
+        cancelOnServer(statement);
+      } catch (SQLException e) {
+        // Closed meanwhile: nothing to stop.
+      }
+    }, seconds, TimeUnit.SECONDS);
+    try {
+      return execution.run();
+    } catch (SQLException e) {
+      if (fired.get()) {
+        throw new SQLTimeoutException("the statement ran past its query timeout of " + seconds
+            + " s and was cancelled", "57014", e);
+      }
+      throw e;
+    } finally {
+      timer.cancel(false);
+    }
+  }
+
+  /**
+   * A statement whose {@link #cancel()} reaches the server, and whose
+   * {@link #setQueryTimeout} is kept.
+   */
   private static final class CancellableStatement extends AvaticaStatement {
     CancellableStatement(AvaticaConnection connection, Meta.StatementHandle h,
         int resultSetType, int resultSetConcurrency, int resultSetHoldability) {
@@ -255,9 +312,19 @@ public class MeridianClientDriver extends Driver {
     @Override public void cancel() throws SQLException {
       cancelOnServer(this);
     }
+
+    @Override protected void executeInternal(String sql) throws SQLException {
+      withTimeout(this, () -> {
+        super.executeInternal(sql);
+        return null;
+      });
+    }
   }
 
-  /** A prepared statement whose {@link #cancel()} reaches the server. */
+  /**
+   * A prepared statement whose {@link #cancel()} reaches the server, and whose
+   * {@link #setQueryTimeout} is kept.
+   */
   private static final class CancellablePreparedStatement extends AvaticaPreparedStatement {
     CancellablePreparedStatement(AvaticaConnection connection, Meta.StatementHandle h,
         Meta.Signature signature, int resultSetType, int resultSetConcurrency,
@@ -268,6 +335,18 @@ public class MeridianClientDriver extends Driver {
 
     @Override public void cancel() throws SQLException {
       cancelOnServer(this);
+    }
+
+    @Override public ResultSet executeQuery() throws SQLException {
+      return withTimeout(this, super::executeQuery);
+    }
+
+    @Override public boolean execute() throws SQLException {
+      return withTimeout(this, super::execute);
+    }
+
+    @Override public long executeLargeUpdate() throws SQLException {
+      return withTimeout(this, super::executeLargeUpdate);
     }
   }
 }

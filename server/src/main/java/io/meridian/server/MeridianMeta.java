@@ -5,7 +5,7 @@ import io.meridian.adapter.jdbc.StatementCancellation;
 import io.meridian.jdbc.MeridianClientDriver;
 import io.meridian.planner.CatalogAccess;
 import io.meridian.planner.MeridianDriver;
-import io.meridian.planner.ThreadScoped;
+import io.meridian.adapter.ThreadScoped;
 import io.meridian.planner.workload.FragmentCounters;
 import io.meridian.planner.workload.PlanSummary;
 import io.meridian.server.config.MeridianConfig;
@@ -21,6 +21,7 @@ import org.apache.calcite.avatica.jdbc.JdbcMeta;
 import org.apache.calcite.avatica.jdbc.StatementInfo;
 import org.apache.calcite.avatica.remote.AvaticaRuntimeException;
 import org.apache.calcite.avatica.remote.TypedValue;
+import org.slf4j.MDC;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -586,8 +587,9 @@ final class MeridianMeta extends JdbcMeta {
     PlanSummary.takeLast();
     boolean open = false;
     String engine = null;
-    try (ThreadScoped.Scope scope = trace == null ? null : trace.counters.enter();
-         StatementCancellation.Scope cancellable = cancellation.enter()) {
+    try (ThreadScoped.Scope logged = logContext(h);
+         ThreadScoped.Scope scope = trace == null ? null : trace.counters.enter();
+         ThreadScoped.Scope cancellable = cancellation.enter()) {
       ExecuteResult result = call.run();
       if (trace != null) {
         trace.busyNanos += System.nanoTime() - trace.start;
@@ -665,6 +667,23 @@ final class MeridianMeta extends JdbcMeta {
     if (limits.statementsPerUser() != 0) {
       executing.get(user).decrementAndGet();
     }
+  }
+
+  /**
+   * Puts the statement's user, connection (the first 8 characters of its id) and statement id
+   * into the logging context (SLF4J's MDC) while the server works for it, so that every line
+   * logged meanwhile says whose statement it concerns (fields of the JSON log lines).
+   */
+  private ThreadScoped.Scope logContext(StatementHandle h) {
+    MDC.put("user", users.getOrDefault(h.connectionId, "anonymous"));
+    MDC.put("connection", h.connectionId.length() > 8 ? h.connectionId.substring(0, 8)
+        : h.connectionId);
+    MDC.put("statement", Integer.toString(h.id));
+    return () -> {
+      MDC.remove("user");
+      MDC.remove("connection");
+      MDC.remove("statement");
+    };
   }
 
   private static boolean isCancellation(AvaticaRuntimeException e) {
@@ -750,9 +769,9 @@ final class MeridianMeta extends JdbcMeta {
     StatementCancellation cancellation = executions.get(h.id);
     Frame frame;
     long fetchStart = System.nanoTime();
-    try (ThreadScoped.Scope scope = trace == null ? null : trace.counters.enter();
-         StatementCancellation.Scope cancellable =
-             cancellation == null ? null : cancellation.enter()) {
+    try (ThreadScoped.Scope logged = logContext(h);
+         ThreadScoped.Scope scope = trace == null ? null : trace.counters.enter();
+         ThreadScoped.Scope cancellable = cancellation == null ? null : cancellation.enter()) {
       frame = this.<Frame, NoSuchStatementException, MissingResultsException>inTransaction(h,
           () -> super.fetch(h, offset, rows));
       if (frame.done && cancellation != null) {
@@ -802,7 +821,7 @@ final class MeridianMeta extends JdbcMeta {
       StatementCall<T, E1, E2> call) throws E1, E2 {
     checkStatement(h);
     BackendTransaction transaction = transactions.get(h.connectionId);
-    try (BackendTransaction.Scope scope = BackendTransaction.enter(transaction)) {
+    try (ThreadScoped.Scope scope = BackendTransaction.enter(transaction)) {
       return call.run();
     } catch (RuntimeException | AssertionError | StackOverflowError e) {
       throw failed(transaction, e);

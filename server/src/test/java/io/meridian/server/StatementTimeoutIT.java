@@ -154,6 +154,36 @@ class StatementTimeoutIT {
     }
   }
 
+  /** Through Meridian's driver, {@code setQueryTimeout} stops the backend query too. */
+  @Test void queryTimeoutStopsTheBackendQuery() throws Exception {
+    try (Connection c = meridianClient(new Properties())) {
+      for (boolean prepared : new boolean[] {false, true}) {
+        Statement s = prepared ? c.prepareStatement(SLOW) : c.createStatement();
+        s.setQueryTimeout(2);
+        long start = System.nanoTime();
+        CompletableFuture<Object> slow = prepared
+            ? CompletableFuture.supplyAsync(() -> {
+              try (ResultSet rs = ((java.sql.PreparedStatement) s).executeQuery()) {
+                rs.next();
+                return rs.getObject(1);
+              } catch (SQLException e) {
+                return e;
+              }
+            })
+            : async(s, SLOW);
+        awaitOnPostgres(slow);
+        Object outcome = slow.get(30, TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertThat(outcome).as("prepared: " + prepared)
+            .isInstanceOf(java.sql.SQLTimeoutException.class);
+        assertThat(((SQLException) outcome).getMessage()).contains("query timeout of 2 s");
+        assertThat(seconds).isBetween(1.9, 10.0);
+        assertThat(secondsUntilStoppedOnPostgres(System.nanoTime())).isLessThan(1.0);
+        s.close();
+      }
+    }
+  }
+
   @Test void closingTheConnectionStopsItsStatementsBackendQueries() throws Exception {
     Connection c = meridian("0");
     CompletableFuture<Object> slow = async(c.createStatement(), SLOW);

@@ -22,13 +22,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.TimeZone;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -36,8 +37,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Dates, times and timestamps keep their values whatever the time zones of the server's JVM
- * and of the client's: the server runs as its own process in America/Los_Angeles (daylight
- * saving time), the client in Asia/Kolkata (a half-hour offset). The values include a
+ * and of the client's session: the server runs as its own process on a host in
+ * America/Los_Angeles (daylight saving time), the client's session is in Asia/Kolkata (a
+ * half-hour offset; Avatica's {@code timeZone} property), and the test JVM's own zone is
+ * whatever the machine's is. The values include a
  * wall-clock time that does not exist in Los Angeles (2024-03-10 02:30, skipped by the spring
  * change), one that exists twice there (2024-11-03 01:30), one from before standard time
  * zones, and microseconds (which Avatica's wire format cuts to milliseconds; a value's text
@@ -49,11 +52,12 @@ class TimeZonesIT {
   private static final Logger LOG = LoggerFactory.getLogger(TimeZonesIT.class);
   private static final String SERVER_ZONE = "America/Los_Angeles";
   private static final String CLIENT_ZONE = "Asia/Kolkata";
+  private static final ZoneId CLIENT = ZoneId.of(CLIENT_ZONE);
 
   private static Process server;
+  private static final List<String> OUTPUT = new java.util.concurrent.CopyOnWriteArrayList<>();
   private static String url;
   private static String postgresUrl;
-  private static TimeZone clientZoneBefore;
 
   /** The rows as PostgreSQL holds them: id, date, timestamp, time. */
   private static final List<List<Object>> ROWS = List.of(
@@ -125,6 +129,8 @@ class TimeZonesIT {
     ProcessBuilder builder = new ProcessBuilder(LauncherIT.launcher().toString(), "serve",
         "--config", config.toString()).redirectErrorStream(true);
     builder.environment().put("MERIDIAN_JAVA_OPTS", "-Duser.timezone=" + SERVER_ZONE);
+    // The server process also shows its structured logs: one JSON object per line.
+    builder.environment().put("MERIDIAN_LOG_FORMAT", "JSON");
     server = builder.start();
     CompletableFuture<String> ready = new CompletableFuture<>();
     Thread reader = new Thread(() -> {
@@ -132,6 +138,7 @@ class TimeZonesIT {
           new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = out.readLine()) != null; ) {
           LOG.debug("server: {}", line);
+          OUTPUT.add(line);
           if (line.startsWith("Meridian ready: ")) {
             ready.complete(line.substring("Meridian ready: ".length()).trim());
           }
@@ -144,14 +151,9 @@ class TimeZonesIT {
     reader.setDaemon(true);
     reader.start();
     url = ready.get(120, TimeUnit.SECONDS);
-    clientZoneBefore = TimeZone.getDefault();
-    TimeZone.setDefault(TimeZone.getTimeZone(CLIENT_ZONE));
   }
 
   @AfterAll static void stop() throws Exception {
-    if (clientZoneBefore != null) {
-      TimeZone.setDefault(clientZoneBefore);
-    }
     if (server != null) {
       server.destroy();
       if (!server.waitFor(30, TimeUnit.SECONDS)) {
@@ -163,7 +165,35 @@ class TimeZonesIT {
   private static Connection meridian(String placement) throws SQLException {
     Properties p = new Properties();
     p.setProperty("placement", placement);
+    // The client's session zone: Avatica's client converts values through it.
+    p.setProperty("timeZone", CLIENT_ZONE);
     return DriverManager.getConnection(url, p);
+  }
+
+  /** A wall-clock time in the client's zone, as the JDBC value a client there passes. */
+  private static Timestamp timestamp(LocalDateTime value) {
+    return Timestamp.from(value.atZone(CLIENT).toInstant());
+  }
+
+  /**
+   * A date in the client's zone, as the JDBC value a client there passes: its midnight by the
+   * legacy calendar, as JDBC's {@code java.sql.Date} and Avatica's client reckon it (for
+   * Asia/Kolkata in 1900, {@code java.util.TimeZone} says +05:30 where java.time says local
+   * mean time, +05:21:10).
+   */
+  private static Date date(LocalDate value) {
+    java.util.Calendar c = java.util.Calendar.getInstance(java.util.TimeZone.getTimeZone(CLIENT));
+    c.clear();
+    c.set(value.getYear(), value.getMonthValue() - 1, value.getDayOfMonth());
+    return new Date(c.getTimeInMillis());
+  }
+
+  /** The date a {@code java.sql.Date} stands for in the client's zone, by the legacy calendar. */
+  private static LocalDate localDate(Date value) {
+    java.util.Calendar c = java.util.Calendar.getInstance(java.util.TimeZone.getTimeZone(CLIENT));
+    c.setTime(value);
+    return LocalDate.of(c.get(java.util.Calendar.YEAR), c.get(java.util.Calendar.MONTH) + 1,
+        c.get(java.util.Calendar.DAY_OF_MONTH));
   }
 
   /**
@@ -175,9 +205,9 @@ class TimeZonesIT {
   private static List<List<Object>> read(ResultSet rs) throws SQLException {
     List<List<Object>> rows = new ArrayList<>();
     while (rs.next()) {
-      LocalDate d = rs.getDate(2).toLocalDate();
-      LocalDateTime ts = rs.getTimestamp(3).toLocalDateTime();
-      LocalTime t = rs.getTime(4).toLocalTime();
+      LocalDate d = localDate(rs.getDate(2));
+      LocalDateTime ts = rs.getTimestamp(3).toInstant().atZone(CLIENT).toLocalDateTime();
+      LocalTime t = Instant.ofEpochMilli(rs.getTime(4).getTime()).atZone(CLIENT).toLocalTime();
       assertThat(rs.getString(2)).isEqualTo(d.toString());
       assertThat(LocalDateTime.parse(rs.getString(3).replace(' ', 'T'))).isEqualTo(ts);
       assertThat(LocalTime.parse(rs.getString(4))).isEqualTo(t);
@@ -186,9 +216,28 @@ class TimeZonesIT {
     return rows;
   }
 
-  @Test void theServerRunsInAnotherZoneThanTheClient() {
-    assertThat(TimeZone.getDefault().getID()).isEqualTo(CLIENT_ZONE);
-    assertThat(url).startsWith("jdbc:avatica:remote:");
+
+  /** With {@code MERIDIAN_LOG_FORMAT=JSON} every log line is one JSON object. */
+  @Test void theServerLogsJsonLines() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    List<com.fasterxml.jackson.databind.JsonNode> logged = new ArrayList<>();
+    for (String line : OUTPUT) {
+      if (line.startsWith("{")) {
+        logged.add(json.readTree(line));
+      } else {
+        assertThat(line).as("a log line in the text format")
+            .doesNotMatch("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} +(INFO|WARN|ERROR|DEBUG).*");
+      }
+    }
+    assertThat(logged).anySatisfy(node -> {
+      assertThat(node.path("loggerName").asText()).isEqualTo(MeridianServer.class.getName());
+      assertThat(node.path("level").asText()).isEqualTo("INFO");
+      assertThat(node.path("formattedMessage").asText()).contains("catalog 'pg'");
+    });
+    // The host's zone was Los Angeles; the server says it runs in UTC.
+    assertThat(logged).anySatisfy(node -> assertThat(node.path("formattedMessage").asText())
+        .contains("The server runs in UTC (the host's zone is " + SERVER_ZONE + ")"));
   }
 
   @Test void valuesReadBackAsStored() throws Exception {
@@ -223,8 +272,8 @@ class TimeZonesIT {
       }
       try (PreparedStatement p = c.prepareStatement(
           "SELECT id FROM pg.public.moments WHERE ts = ? OR d = ? ORDER BY id")) {
-        p.setTimestamp(1, Timestamp.valueOf(LocalDateTime.of(2024, 11, 3, 1, 30)));
-        p.setDate(2, Date.valueOf(LocalDate.of(1900, 1, 1)));
+        p.setTimestamp(1, timestamp(LocalDateTime.of(2024, 11, 3, 1, 30)));
+        p.setDate(2, date(LocalDate.of(1900, 1, 1)));
         try (ResultSet rs = p.executeQuery()) {
           List<Integer> ids = new ArrayList<>();
           while (rs.next()) {
@@ -242,8 +291,8 @@ class TimeZonesIT {
              "INSERT INTO pg.public.written (id, d, ts) VALUES (?, ?, ?)")) {
       for (List<Object> row : ROWS) {
         p.setInt(1, (Integer) row.get(0));
-        p.setDate(2, Date.valueOf((LocalDate) row.get(1)));
-        p.setTimestamp(3, Timestamp.valueOf((LocalDateTime) row.get(2)));
+        p.setDate(2, date((LocalDate) row.get(1)));
+        p.setTimestamp(3, timestamp((LocalDateTime) row.get(2)));
         assertThat(p.executeUpdate()).isEqualTo(1);
       }
     }

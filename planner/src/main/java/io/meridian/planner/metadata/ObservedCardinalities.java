@@ -1,6 +1,6 @@
 package io.meridian.planner.metadata;
 
-import io.meridian.planner.ThreadScoped;
+import io.meridian.adapter.ThreadScoped;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;

@@ -1,6 +1,6 @@
 package io.meridian.planner.workload;
 
-import io.meridian.planner.ThreadScoped;
+import io.meridian.adapter.ThreadScoped;
 
 import org.apache.calcite.linq4j.AbstractEnumerable;
 import org.apache.calcite.linq4j.Enumerable;

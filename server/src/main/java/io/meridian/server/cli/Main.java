@@ -129,8 +129,8 @@ public final class Main {
     java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("UTC"));
     System.setProperty("user.timezone", "UTC");
     if (!host.equals("UTC")) {
-      System.err.println("meridian: the server runs in UTC (the host's zone is " + host
-          + "); dates and times keep the values the backends hold");
+      org.slf4j.LoggerFactory.getLogger(Main.class).info("The server runs in UTC (the host's"
+          + " zone is {}); dates and times keep the values the backends hold", host);
     }
   }
 

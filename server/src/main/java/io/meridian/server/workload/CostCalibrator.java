@@ -6,7 +6,7 @@ import io.meridian.cost.CoefficientFit.Observation;
 import io.meridian.cost.CostModel;
 import io.meridian.cost.EngineCoefficients;
 import io.meridian.planner.MeridianDriver;
-import io.meridian.planner.ThreadScoped;
+import io.meridian.adapter.ThreadScoped;
 import io.meridian.planner.workload.FragmentCounters;
 import io.meridian.planner.workload.PlanSummary;
 

@@ -1,5 +1,7 @@
 package io.meridian.adapter.jdbc;
 
+import io.meridian.adapter.ThreadScoped;
+
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +35,7 @@ import java.util.regex.Pattern;
  */
 public final class BackendTransaction {
   private static final Logger LOG = LoggerFactory.getLogger(BackendTransaction.class);
-  private static final ThreadLocal<BackendTransaction> CURRENT = new ThreadLocal<>();
+  private static final ThreadScoped<BackendTransaction> CURRENT = new ThreadScoped<>();
   private static final Pattern WRITE = Pattern.compile(
       "(?is)^\\s*(\\(\\s*)*(INSERT|UPDATE|DELETE|MERGE|UPSERT|CREATE|DROP|ALTER|TRUNCATE|"
           + "REPLACE|COPY)\\b.*");
@@ -48,15 +50,8 @@ public final class BackendTransaction {
   }
 
   /** Makes a transaction (or none) current on this thread until the scope is closed. */
-  public static Scope enter(@Nullable BackendTransaction transaction) {
-    BackendTransaction previous = CURRENT.get();
-    CURRENT.set(transaction);
-    return () -> CURRENT.set(previous);
-  }
-
-  /** Restores the previous transaction of the thread; never throws. */
-  public interface Scope extends AutoCloseable {
-    @Override void close();
+  public static ThreadScoped.Scope enter(@Nullable BackendTransaction transaction) {
+    return CURRENT.enter(transaction);
   }
 
   /** Whether a statement sent to a backend changes data or schema. */

@@ -1,5 +1,7 @@
 package io.meridian.adapter.jdbc;
 
+import io.meridian.adapter.ThreadScoped;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,28 +26,14 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class StatementCancellation {
   private static final Logger LOG = LoggerFactory.getLogger(StatementCancellation.class);
-  private static final ThreadLocal<StatementCancellation> CURRENT = new ThreadLocal<>();
+  private static final ThreadScoped<StatementCancellation> CURRENT = new ThreadScoped<>();
 
   private final Set<Statement> statements = ConcurrentHashMap.newKeySet();
   private volatile boolean cancelled;
 
-  /** A scope of {@link #enter()}; closing it restores what was current before. */
-  @FunctionalInterface
-  public interface Scope extends AutoCloseable {
-    @Override void close();
-  }
-
   /** Makes this cancellation current on the calling thread until the scope is closed. */
-  public Scope enter() {
-    StatementCancellation previous = CURRENT.get();
-    CURRENT.set(this);
-    return () -> {
-      if (previous == null) {
-        CURRENT.remove();
-      } else {
-        CURRENT.set(previous);
-      }
-    };
+  public ThreadScoped.Scope enter() {
+    return CURRENT.enter(this);
   }
 
   /** Returns whether {@link #cancel()} was called. */

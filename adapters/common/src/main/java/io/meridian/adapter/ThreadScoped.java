@@ -1,10 +1,11 @@
-package io.meridian.planner;
+package io.meridian.adapter;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A value that is current on a thread for the length of a scope: a statement's planning (its
- * observed row counts) or its execution (its fragment counters).
+ * observed row counts), its execution (its fragment counters, its backend transaction, its
+ * cancellation), the request a server thread handles (its caller).
  */
 public final class ThreadScoped<T> {
   private final ThreadLocal<T> current = new ThreadLocal<>();
