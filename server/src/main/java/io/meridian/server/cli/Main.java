@@ -368,7 +368,7 @@ public final class Main {
   private static int clientFailure(Exception e, String url, PrintStream err) {
     if (e instanceof SQLException && "08001".equals(((SQLException) e).getSQLState())
         && String.valueOf(e.getMessage()).startsWith("cannot reach the Meridian server")) {
-      err.println("Error: " + e.getMessage() + "; is './meridian serve' running? URL: " + url);
+      err.println("Error: " + e.getMessage() + "; URL: " + url);
     } else if (e instanceof SQLException) {
       err.println("Error: " + ErrorMessages.clientMessage((SQLException) e));
     } else {
