@@ -1,6 +1,8 @@
 package io.meridian.planner;
 
 import io.meridian.adapter.ThreadScoped;
+import io.meridian.cost.CostModel;
+import io.meridian.cost.EngineCoefficients;
 import io.meridian.planner.metadata.ObservedCardinalities;
 
 import org.apache.calcite.avatica.AvaticaConnection;
@@ -8,9 +10,6 @@ import org.apache.calcite.avatica.Handler;
 import org.apache.calcite.avatica.HandlerImpl;
 import org.apache.calcite.config.CalciteConnectionProperty;
 import org.apache.calcite.config.NullCollation;
-import io.meridian.cost.CostModel;
-import io.meridian.cost.EngineCoefficients;
-
 import org.apache.calcite.jdbc.CalciteConnection;
 import org.apache.calcite.jdbc.CalciteSchema;
 import org.apache.calcite.jdbc.Driver;

@@ -1,7 +1,7 @@
 package io.meridian.server;
 
-import io.meridian.planner.CatalogAccess;
 import io.meridian.adapter.ThreadScoped;
+import io.meridian.planner.CatalogAccess;
 
 import static java.util.Objects.requireNonNull;
 

@@ -1,11 +1,11 @@
 package io.meridian.server;
 
+import io.meridian.adapter.ThreadScoped;
 import io.meridian.adapter.jdbc.BackendTransaction;
 import io.meridian.adapter.jdbc.StatementCancellation;
 import io.meridian.jdbc.MeridianClientDriver;
 import io.meridian.planner.CatalogAccess;
 import io.meridian.planner.MeridianDriver;
-import io.meridian.adapter.ThreadScoped;
 import io.meridian.planner.workload.FragmentCounters;
 import io.meridian.planner.workload.PlanSummary;
 import io.meridian.server.config.MeridianConfig;
@@ -199,8 +199,10 @@ final class MeridianMeta extends JdbcMeta {
     owners.keySet().retainAll(open);
     users.keySet().retainAll(open);
     statementTimeouts.keySet().retainAll(open);
-    statementConnections.keySet().retainAll(getStatementCache().asMap().keySet());
-    executions.keySet().retainAll(getStatementCache().asMap().keySet());
+    java.util.Set<Integer> statements = getStatementCache().asMap().keySet();
+    statementConnections.keySet().retainAll(statements);
+    executions.keySet().retainAll(statements);
+    prepared.keySet().retainAll(statements);
   }
 
   /**

@@ -1,12 +1,12 @@
 package io.meridian.server.workload;
 
-import io.meridian.cost.CoefficientFit;
+import io.meridian.adapter.ThreadScoped;
 import io.meridian.cost.CoefficientFit.Family;
 import io.meridian.cost.CoefficientFit.Observation;
+import io.meridian.cost.CoefficientFit;
 import io.meridian.cost.CostModel;
 import io.meridian.cost.EngineCoefficients;
 import io.meridian.planner.MeridianDriver;
-import io.meridian.adapter.ThreadScoped;
 import io.meridian.planner.workload.FragmentCounters;
 import io.meridian.planner.workload.PlanSummary;
 
