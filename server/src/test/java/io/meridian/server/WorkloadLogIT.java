@@ -219,6 +219,55 @@ class WorkloadLogIT {
     }
   }
 
+  /**
+   * A statement cancelled while it runs (through Meridian's client driver) is recorded as
+   * {@code cancelled}, with PostgreSQL's SQL state, and the next statement on the same
+   * connection is recorded as usual.
+   */
+  @Test void aCancelledStatementIsRecordedAsCancelled() throws Exception {
+    try (MeridianServer server = start();
+         Connection c = DriverManager.getConnection(server.jdbcUrl().replace(
+             "jdbc:avatica:remote:", io.meridian.jdbc.MeridianClientDriver.CONNECT_STRING_PREFIX));
+         Statement s = c.createStatement()) {
+      String slow = "SELECT count(*) FROM shop.public.orders a CROSS JOIN shop.public.orders b"
+          + " WHERE a.o_totalprice + b.o_totalprice = -7 /* wl-cancel */";
+      java.util.concurrent.CompletableFuture<SQLException> running =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (ResultSet rs = s.executeQuery(slow)) {
+              return null;
+            } catch (SQLException e) {
+              return e;
+            }
+          });
+      try (Connection pg = DriverManager.getConnection(demo.postgresUrl(), "postgres", "");
+           Statement watch = pg.createStatement()) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        boolean seen = false;
+        while (!seen && System.nanoTime() < deadline) {
+          try (ResultSet rs = watch.executeQuery("SELECT count(*) FROM pg_stat_activity"
+              + " WHERE state = 'active' AND query LIKE '%-7%' AND pid <> pg_backend_pid()")) {
+            rs.next();
+            seen = rs.getInt(1) > 0;
+          }
+          Thread.sleep(50);
+        }
+        assertThat(seen).as("the cross join reached PostgreSQL").isTrue();
+      }
+      s.cancel();
+      SQLException failure = running.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat((Throwable) failure).isNotNull();
+      rows(c, "SELECT count(*) AS n FROM shop.public.region /* wl-after-cancel */");
+      server.workloadLog().flush();
+      List<Map<String, Object>> log = rows(c, "SELECT status, sql_state, sql_text"
+          + " FROM meridian.system.queries WHERE sql_text LIKE '%/* wl-%cancel%'"
+          + " ORDER BY started_at");
+      assertThat(log).hasSize(2);
+      assertThat(log.get(0)).containsEntry("status", "cancelled")
+          .containsEntry("sql_state", "57014");
+      assertThat(log.get(1)).containsEntry("status", "ok");
+    }
+  }
+
   @Test void aConfiguredCatalogCannotTakeTheLogsName() {
     MeridianConfig config = new MeridianConfig("127.0.0.1", 0, "PROTOBUF", dataDir,
         ImmutableList.of(new CatalogSpec(
