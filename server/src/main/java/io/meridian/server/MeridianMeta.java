@@ -85,6 +85,14 @@ final class MeridianMeta extends JdbcMeta {
    */
   static final String STATEMENT_TIMEOUT = "statement-timeout";
 
+  /** Fires the server-side deadlines of statements with a {@value #STATEMENT_TIMEOUT}. */
+  private static final java.util.concurrent.ScheduledExecutorService TIMEOUTS =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "meridian-statement-timeout");
+        t.setDaemon(true);
+        return t;
+      });
+
   MeridianMeta(MeridianDriver driver, Properties connectionCacheSettings, WorkloadLog workload,
       MeridianConfig.Limits limits) throws SQLException {
     super(MeridianDriver.CONNECT_STRING_PREFIX, connectionCacheSettings);
@@ -571,6 +579,11 @@ final class MeridianMeta extends JdbcMeta {
     if (previousExecution != null) {
       previousExecution.cancel(); // the statement runs again: its last result is gone
     }
+    Integer timeout = statementTimeouts.get(h.connectionId);
+    // Besides the timeout each backend statement gets, a server-side deadline: it also stops
+    // what the DuckDB engine runs (its inputs' reads and its own query).
+    java.util.concurrent.ScheduledFuture<?> deadline = timeout == null ? null
+        : TIMEOUTS.schedule(cancellation::cancel, timeout, java.util.concurrent.TimeUnit.SECONDS);
     long start = monitor.started();
     String failed = null;
     Trace trace = null;
@@ -636,6 +649,9 @@ final class MeridianMeta extends JdbcMeta {
       }
       throw e;
     } finally {
+      if (deadline != null) {
+        deadline.cancel(false);
+      }
       if (!open) {
         executions.remove(h.id, cancellation);
       }

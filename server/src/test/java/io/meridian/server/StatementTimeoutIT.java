@@ -221,6 +221,31 @@ class StatementTimeoutIT {
     }
   }
 
+  /**
+   * {@code statement-timeout} also stops a statement the DuckDB engine runs (the backends'
+   * own timeouts cannot reach the engine's query).
+   */
+  @Test void aStatementPastItsTimeoutStopsTheEngine() throws Exception {
+    Properties p = new Properties();
+    p.setProperty("placement", "duckdb");
+    p.setProperty("statement-timeout", "2");
+    try (Connection c = DriverManager.getConnection(fixture.server().jdbcUrl(), p);
+         Statement s = c.createStatement()) {
+      long start = System.nanoTime();
+      CompletableFuture<Object> slow = async(s, "SELECT count(*) FROM shop.public.orders o,"
+          + " analytics.tpch.partsupp ps, shop.public.customer cu"
+          + " WHERE o.o_totalprice + ps.ps_supplycost + cu.c_acctbal = -1");
+      Object outcome = slow.get(60, TimeUnit.SECONDS);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      assertThat(outcome).isInstanceOf(SQLException.class);
+      assertThat(seconds).as("seconds until the statement failed").isBetween(1.9, 10.0);
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM shop.public.nation")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isEqualTo(25);
+      }
+    }
+  }
+
   @Test void aStatementWithinItsTimeoutAnswers() throws SQLException {
     try (Connection c = meridian("30"); Statement s = c.createStatement();
          ResultSet rs = s.executeQuery("SELECT count(*) FROM shop.public.orders")) {
