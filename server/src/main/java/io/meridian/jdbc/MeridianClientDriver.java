@@ -111,10 +111,7 @@ public class MeridianClientDriver extends Driver {
       return new SQLException("the Meridian server refused this user (HTTP 403: the users"
           + " file does not give it the role 'meridian')", "28000", e);
     }
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
+    Throwable root = com.google.common.base.Throwables.getRootCause(e);
     return new SQLException("cannot reach the Meridian server: " + root.getMessage()
         + " (is it running, and is the URL's http or https the server's?)", "08001", e);
   }

@@ -12,12 +12,16 @@ import static java.util.Objects.requireNonNull;
  * {@link MeridianMeta} reads it: a connection belongs to the user who opened it, and sees what
  * that user may see. There is no caller on a server without authentication.
  */
-record Caller(String user, CatalogAccess access) {
+record Caller(CatalogAccess access) {
   /** The caller of the request the thread handles; none without authentication. */
   static final ThreadScoped<Caller> CURRENT = new ThreadScoped<>();
 
   Caller {
-    requireNonNull(user, "user");
     requireNonNull(access, "access");
+  }
+
+  /** The authenticated user's name. */
+  String user() {
+    return access.user();
   }
 }

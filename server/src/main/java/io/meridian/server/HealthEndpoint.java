@@ -77,7 +77,7 @@ final class HealthEndpoint extends HandlerWrapper implements AvaticaHandler {
       return;
     }
     String user = principal.getName();
-    Caller caller = new Caller(user, access == null ? new CatalogAccess(user, null, null)
+    Caller caller = new Caller(access == null ? new CatalogAccess(user, null, null)
         : access.forUser(user, request::isUserInRole));
     try (ThreadScoped.Scope scope = Caller.CURRENT.enter(caller)) {
       super.handle(target, baseRequest, request, response);

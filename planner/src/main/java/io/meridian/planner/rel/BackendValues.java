@@ -1,10 +1,9 @@
 package io.meridian.planner.rel;
 
-import org.apache.calcite.avatica.util.ByteString;
-import org.checkerframework.checker.nullness.qual.Nullable;
-
 import org.apache.calcite.DataContext;
+import org.apache.calcite.avatica.util.ByteString;
 import org.apache.calcite.runtime.ResultSetEnumerable;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -32,6 +32,12 @@ public final class Main {
   public static final String DEFAULT_URL = "jdbc:avatica:remote:url=http://127.0.0.1:"
       + MeridianConfig.DEFAULT_PORT + ";serialization=PROTOBUF";
 
+  /** The options every client command takes to connect, as its usage lists them. */
+  private static final String CONNECTION_OPTIONS = String.join("\n",
+      "  --user NAME     authenticate as NAME (password from MERIDIAN_PASSWORD, else asked)",
+      "  --truststore F  trust the server's certificate in keystore F (https; its password",
+      "                  from MERIDIAN_TRUSTSTORE_PASSWORD)");
+
   private static final String USAGE = String.join("\n",
       "Usage: meridian <command> [options]",
       "",
@@ -65,9 +71,7 @@ public final class Main {
       "Runs one statement and prints the result as an aligned table. Exit code 0 on success,",
       "1 with the error message on failure.",
       "  --url URL       JDBC URL of the server (default " + DEFAULT_URL + ")",
-      "  --user NAME     authenticate as NAME (password from MERIDIAN_PASSWORD, else asked)",
-      "  --truststore F  trust the server's certificate in keystore F (https; its password",
-      "                  from MERIDIAN_TRUSTSTORE_PASSWORD)",
+      CONNECTION_OPTIONS,
       "  --max-rows N    print at most N rows (default 10000)");
 
   private static final String WORKLOAD_USAGE = String.join("\n",
@@ -77,9 +81,7 @@ public final class Main {
       "server: statement shapes by time, hot tables, estimation error by engine, the statements",
       "furthest from their estimates, catalogs joined across engines, and recommendations.",
       "  --url URL    JDBC URL of the server (default " + DEFAULT_URL + ")",
-      "  --user NAME     authenticate as NAME (password from MERIDIAN_PASSWORD, else asked)",
-      "  --truststore F  trust the server's certificate in keystore F (https; its password",
-      "                  from MERIDIAN_TRUSTSTORE_PASSWORD)",
+      CONNECTION_OPTIONS,
       "  --top N      rows per section (default 10)");
 
   private static final String CALIBRATE_USAGE = String.join("\n",
@@ -91,9 +93,7 @@ public final class Main {
       "The server plans with them from the next statement on and keeps them in its data",
       "directory (meridian.system.cost_coefficients).",
       "  --url URL         JDBC URL of the server (default " + DEFAULT_URL + ")",
-      "  --user NAME     authenticate as NAME (password from MERIDIAN_PASSWORD, else asked)",
-      "  --truststore F  trust the server's certificate in keystore F (https; its password",
-      "                  from MERIDIAN_TRUSTSTORE_PASSWORD)",
+      CONNECTION_OPTIONS,
       "  --from-workload   fit to the statements the workload log recorded instead",
       "                    (CALIBRATE FROM WORKLOAD)");
 
@@ -102,9 +102,7 @@ public final class Main {
       "",
       "Opens sqlline, an interactive SQL shell, connected to a running server.",
       "  --url URL    JDBC URL of the server (default " + DEFAULT_URL + ")",
-      "  --user NAME     authenticate as NAME (password from MERIDIAN_PASSWORD, else asked)",
-      "  --truststore F  trust the server's certificate in keystore F (https; its password",
-      "                  from MERIDIAN_TRUSTSTORE_PASSWORD)");
+      CONNECTION_OPTIONS);
 
   private Main() {
   }
@@ -157,14 +155,14 @@ public final class Main {
         return serve(new Arguments(rest,
             Set.of("config", "port", "host", "data-dir", "demo-scale")), out, usage);
       case "query":
-        return query(new Arguments(rest, Set.of("url", "max-rows", "user", "truststore")), out, err, usage);
+        return query(new Arguments(rest, clientOptions("max-rows")), out, err, usage);
       case "workload":
-        return workload(new Arguments(rest, Set.of("url", "top", "user", "truststore")), out, err, usage);
+        return workload(new Arguments(rest, clientOptions("top")), out, err, usage);
       case "calibrate":
-        return calibrate(new Arguments(rest, Set.of("url", "user", "truststore"), Set.of("from-workload")), out, err,
+        return calibrate(new Arguments(rest, clientOptions(), Set.of("from-workload")), out, err,
             usage);
       default:
-        return sql(new Arguments(rest, Set.of("url", "user", "truststore")), out, usage);
+        return sql(new Arguments(rest, clientOptions()), out, usage);
       }
     } catch (Arguments.UsageException e) {
       err.println("meridian " + command + ": " + e.getMessage() + "\n\n" + usage);
@@ -313,6 +311,13 @@ public final class Main {
     } catch (SQLException | RuntimeException e) {
       return clientFailure(e, url, err);
     }
+  }
+
+  /** The options of a client command: how to connect, and {@code more}. */
+  private static Set<String> clientOptions(String... more) {
+    Set<String> options = new java.util.HashSet<>(Set.of("url", "user", "truststore"));
+    options.addAll(List.of(more));
+    return options;
   }
 
   /**

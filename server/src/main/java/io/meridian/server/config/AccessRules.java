@@ -63,9 +63,6 @@ public record AccessRules(ImmutableMap<String, ImmutableMap<String, Boolean>> gr
         }
       }
     }
-    if (readAll && writeAll) {
-      return new CatalogAccess(user, null, null);
-    }
     CatalogAccess named = CatalogAccess.of(user, read, write);
     return new CatalogAccess(user, readAll ? null : named.readable(),
         writeAll ? null : named.writable());

@@ -36,11 +36,6 @@ public final class StatementCancellation {
     return CURRENT.enter(this);
   }
 
-  /** Returns whether {@link #cancel()} was called. */
-  public boolean isCancelled() {
-    return cancelled;
-  }
-
   /**
    * Stops every backend statement still running (each backend's own cancel), and refuses any
    * new one. Idempotent; failures to cancel are logged, never thrown.
