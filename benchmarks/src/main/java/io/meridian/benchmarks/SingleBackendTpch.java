@@ -26,9 +26,11 @@ import java.util.Map;
 
 /**
  * The single-backend overhead benchmark: TPC-H with all eight tables in one backend (DuckDB, and
- * PostgreSQL), each query run through Meridian (Avatica over HTTP on loopback, every value read)
- * and through the backend's own JDBC driver, alternately in one process, so that the ratio of
- * the two is what Meridian adds. Also measures Meridian's planning time per query
+ * PostgreSQL), each query run through Meridian (Meridian's client driver, Avatica's protocol over
+ * HTTP on loopback, every value read) and through the backend's own JDBC driver, alternately in
+ * one process, so that the ratio of the two is what Meridian adds. The same statements also run
+ * through Avatica's own driver, which makes three round trips a statement where Meridian's
+ * makes one. Also measures Meridian's planning time per query
  * ({@code EXPLAIN PLAN FOR}, a round trip without execution).
  *
  * <p>Run: {@code java -cp ... io.meridian.benchmarks.SingleBackendTpch [scale] [repetitions]
@@ -50,7 +52,7 @@ public final class SingleBackendTpch {
     Path dataDir = Path.of(System.getProperty("meridian.bench.data", "data")).toAbsolutePath();
     StringBuilder csv = new StringBuilder(
         "backend,scale,query,meridian_ms,direct_ms,ratio,meridian_uncached_ms,uncached_ratio,"
-            + "planning_ms\n");
+            + "avatica_driver_ms,avatica_driver_ratio,planning_ms\n");
     StringBuilder md = new StringBuilder();
     try (DemoEnvironment demo = DemoEnvironment.start(dataDir, scale)) {
       for (String backend : backends) {
@@ -83,11 +85,13 @@ public final class SingleBackendTpch {
     }
     MeridianServer server = MeridianServer.start(new MeridianConfig("127.0.0.1", 0, "PROTOBUF",
         dataDir.resolve("bench-server"), ImmutableList.of(catalog)));
-    try (Connection meridian = DriverManager.getConnection(server.jdbcUrl())) {
+    try (Connection meridian = DriverManager.getConnection(server.clientUrl());
+         Connection avatica = DriverManager.getConnection(server.jdbcUrl())) {
       md.append(String.format(Locale.ROOT, "%n### %s, SF %s%n%n", backend, scale))
           .append("| q | Meridian (ms) | direct JDBC (ms) | ratio | Meridian, not cached (ms) |"
-              + " ratio, not cached | planning (ms) |\n")
-          .append("|---|---:|---:|---:|---:|---:|---:|\n");
+              + " ratio, not cached | Avatica's driver (ms) | ratio, Avatica's driver |"
+              + " planning (ms) |\n")
+          .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
       // Warm the planner (and the JIT) on every query before measuring anything: a server
       // plans the same shapes all day.
       LOG.info("{}: warming up the planner", backend);
@@ -102,6 +106,7 @@ public final class SingleBackendTpch {
       }
       List<Double> ratios = new ArrayList<>();
       List<Double> uncachedRatios = new ArrayList<>();
+      List<Double> avaticaRatios = new ArrayList<>();
       List<Double> plans = new ArrayList<>();
       for (int q = 1; q <= 22; q++) {
         String original = TpchQueries.query(q);
@@ -109,16 +114,20 @@ public final class SingleBackendTpch {
         LOG.info("{} q{}: warming up", backend, q);
         Double first = timed(direct, original);
         if (first == null) {
-          md.append(String.format(Locale.ROOT, "| q%02d | | > %d s | capped | | | |%n", q,
+          md.append(String.format(Locale.ROOT, "| q%02d | | > %d s | capped | | | | | |%n", q,
               CAP_SECONDS));
-          csv.append(String.format(Locale.ROOT, "%s,%s,%d,,,capped,,,%n", backend, scale, q));
+          csv.append(String.format(Locale.ROOT, "%s,%s,%d,,,capped,,,,,%n", backend, scale, q));
           continue;
         }
         long expectedRows = Drain.run(meridian, qualified);
+        if (Drain.run(avatica, qualified) != expectedRows) {
+          throw new IllegalStateException("q" + q + ": the two drivers disagree");
+        }
         double[] m = new double[repetitions];
         double[] u = new double[repetitions];
         double[] d = new double[repetitions];
         double[] p = new double[repetitions];
+        double[] v = new double[repetitions];
         for (int r = 0; r < repetitions; r++) {
           // A connection keeps its prepared queries: the same text runs without planning.
           long t0 = System.nanoTime();
@@ -135,6 +144,11 @@ public final class SingleBackendTpch {
           t0 = System.nanoTime();
           Drain.run(direct, original);
           d[r] = (System.nanoTime() - t0) / 1e6;
+          // The same, repeated text through Avatica's own driver (three round trips a
+          // statement, where Meridian's driver makes one).
+          t0 = System.nanoTime();
+          Drain.run(avatica, qualified);
+          v[r] = (System.nanoTime() - t0) / 1e6;
           t0 = System.nanoTime();
           try (Statement s = meridian.createStatement();
                ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + fresh)) {
@@ -146,23 +160,29 @@ public final class SingleBackendTpch {
         double um = median(u);
         double dm = median(d);
         double pm = median(p);
+        double vm = median(v);
+        avaticaRatios.add(vm / dm);
         ratios.add(mm / dm);
         uncachedRatios.add(um / dm);
         plans.add(pm);
         LOG.info("{} q{}: Meridian {} ms (not cached {} ms), direct {} ms, planning {} ms",
             backend, q, Math.round(mm), Math.round(um), Math.round(dm), Math.round(pm));
-        md.append(String.format(Locale.ROOT, "| q%02d | %.1f | %.1f | %.2f | %.1f | %.2f | %.1f |%n",
-            q, mm, dm, mm / dm, um, um / dm, pm));
-        csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.2f,%.2f,%.4f,%.2f,%.4f,%.2f%n", backend,
-            scale, q, mm, dm, mm / dm, um, um / dm, pm));
+        md.append(String.format(Locale.ROOT,
+            "| q%02d | %.1f | %.1f | %.2f | %.1f | %.2f | %.1f | %.2f | %.1f |%n",
+            q, mm, dm, mm / dm, um, um / dm, vm, vm / dm, pm));
+        csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.2f,%.2f,%.4f,%.2f,%.4f,%.2f,%.4f,%.2f%n",
+            backend, scale, q, mm, dm, mm / dm, um, um / dm, vm, vm / dm, pm));
       }
       double geomean = Math.exp(ratios.stream().mapToDouble(Math::log).average().orElse(0));
       double uncached =
           Math.exp(uncachedRatios.stream().mapToDouble(Math::log).average().orElse(0));
+      double avaticaDriver =
+          Math.exp(avaticaRatios.stream().mapToDouble(Math::log).average().orElse(0));
       double[] sortedPlans = plans.stream().mapToDouble(Double::doubleValue).sorted().toArray();
       md.append(String.format(Locale.ROOT, "%nGeometric mean of the ratio: **%.3f** (statement"
-          + " text repeated), **%.3f** (new text each run); planning (new text) median %.1f ms,"
-          + " p95 %.1f ms, over %d queries.%n", geomean, uncached, median(sortedPlans),
+          + " text repeated), **%.3f** (new text each run), %.3f (Avatica's driver, text"
+          + " repeated); planning (new text) median %.1f ms, p95 %.1f ms, over %d queries.%n",
+          geomean, uncached, avaticaDriver, median(sortedPlans),
           percentile(sortedPlans, 0.95), ratios.size()));
     } finally {
       direct.close();

@@ -111,9 +111,21 @@ public class MeridianClientDriver extends Driver {
       return new SQLException("the Meridian server refused this user (HTTP 403: the users"
           + " file does not give it the role 'meridian')", "28000", e);
     }
-    Throwable root = com.google.common.base.Throwables.getRootCause(e);
+    // Not Guava's getRootCause: this driver runs with Avatica's dependencies only.
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
     return new SQLException("cannot reach the Meridian server: " + root.getMessage()
         + " (is it running, and is the URL's http or https the server's?)", "08001", e);
+  }
+
+  /**
+   * Avatica's remote {@link Meta}, reusing the server side of plain statements whose result
+   * the server has finished ({@link StatementReuse}).
+   */
+  @Override public Meta createMeta(AvaticaConnection connection) {
+    return StatementReuse.wrap(super.createMeta(connection), connection);
   }
 
   @Override protected AvaticaFactory createFactory() {
@@ -242,6 +254,7 @@ public class MeridianClientDriver extends Driver {
       throw new SQLException("statement is closed");
     }
     Meta.StatementHandle h = statement.handle;
+    StatementReuse.forget(statement.connection, h.id);
     try {
       statement.connection.getService().apply(
           new Service.CloseStatementRequest(h.connectionId, h.id));

@@ -236,6 +236,16 @@ public final class MeridianServer implements AutoCloseable {
         + ":" + port() + ";serialization=" + config.serialization();
   }
 
+  /**
+   * Returns the JDBC URL a client gives Meridian's own driver
+   * ({@link io.meridian.jdbc.MeridianClientDriver}): Avatica's protocol, with cancel, keys and
+   * fewer round trips.
+   */
+  public String clientUrl() {
+    return jdbcUrl().replace(org.apache.calcite.avatica.remote.Driver.CONNECT_STRING_PREFIX,
+        io.meridian.jdbc.MeridianClientDriver.CONNECT_STRING_PREFIX);
+  }
+
   /** Returns the engine driver (for in-process use: tests, benchmarks). */
   public MeridianDriver driver() {
     return driver;
