@@ -93,12 +93,25 @@ public class MeridianClientDriver extends Driver {
    * {@code 28000} for a refused user or password (HTTP 401, 403), {@code 08001} otherwise.
    */
   @Override public java.sql.Connection connect(String url, Properties info) throws SQLException {
+    if (!acceptsURL(url)) {
+      return null;
+    }
+    Properties withService = new Properties();
+    if (info != null) {
+      withService.putAll(info);
+    }
+    if (!withService.containsKey(SERVICE_FACTORY) && !url.contains(SERVICE_FACTORY + "=")) {
+      withService.setProperty(SERVICE_FACTORY, FrameProtobufServices.class.getName());
+    }
     try {
-      return super.connect(url, info);
+      return super.connect(url, withService);
     } catch (RuntimeException e) {
       throw connectFailure(e);
     }
   }
+
+  /** Avatica's connection property naming the class that makes a connection's service. */
+  private static final String SERVICE_FACTORY = "factory";
 
   /** The {@link SQLException} for a connection attempt that failed with {@code e}. */
   static SQLException connectFailure(RuntimeException e) {

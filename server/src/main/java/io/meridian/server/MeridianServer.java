@@ -12,7 +12,6 @@ import org.apache.calcite.avatica.remote.Driver.Serialization;
 import org.apache.calcite.avatica.remote.LocalService;
 import org.apache.calcite.avatica.server.AvaticaHandler;
 import org.apache.calcite.avatica.server.AvaticaJsonHandler;
-import org.apache.calcite.avatica.server.AvaticaProtobufHandler;
 import org.apache.calcite.avatica.server.HttpServer;
 import org.apache.calcite.avatica.server.ServerCustomizer;
 import org.eclipse.jetty.server.Connector;
@@ -122,7 +121,7 @@ public final class MeridianServer implements AutoCloseable {
       };
       LocalService service = new LocalService(meta);
       AvaticaHandler avatica = serialization == Serialization.JSON
-          ? new AvaticaJsonHandler(service) : new AvaticaProtobufHandler(service);
+          ? new AvaticaJsonHandler(service) : new ProtobufEndpoint(service);
       Map<String, Boolean> available = new ConcurrentHashMap<>();
       HttpServer.Builder<Server> builder = new HttpServer.Builder<Server>()
           .withHandler(new HealthEndpoint(avatica, () -> Map.copyOf(available), meta.monitor(),
