@@ -129,32 +129,32 @@ public final class SingleBackendTpch {
         double[] p = new double[repetitions];
         double[] v = new double[repetitions];
         for (int r = 0; r < repetitions; r++) {
-          // A connection keeps its prepared queries: the same text runs without planning.
-          long t0 = System.nanoTime();
-          long rows = Drain.run(meridian, qualified);
-          m[r] = (System.nanoTime() - t0) / 1e6;
-          if (rows != expectedRows) {
-            throw new IllegalStateException("q" + q + " row count changed");
-          }
-          // A text never seen before (a unique comment) is parsed, validated and planned.
+          int rep = r;
+          int query = q;
           String fresh = qualified + "\n-- run " + System.nanoTime();
-          t0 = System.nanoTime();
-          Drain.run(meridian, fresh);
-          u[r] = (System.nanoTime() - t0) / 1e6;
-          t0 = System.nanoTime();
-          Drain.run(direct, original);
-          d[r] = (System.nanoTime() - t0) / 1e6;
-          // The same, repeated text through Avatica's own driver (three round trips a
-          // statement, where Meridian's driver makes one).
-          t0 = System.nanoTime();
-          Drain.run(avatica, qualified);
-          v[r] = (System.nanoTime() - t0) / 1e6;
-          t0 = System.nanoTime();
-          try (Statement s = meridian.createStatement();
-               ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + fresh)) {
-            rs.next();
+          List<Runnable> runs = List.of(
+              // A connection keeps its prepared queries: the same text runs without planning.
+              () -> m[rep] = timed(() -> {
+                if (Drain.run(meridian, qualified) != expectedRows) {
+                  throw new IllegalStateException("q" + query + " row count changed");
+                }
+              }),
+              // A text never seen before (a unique comment) is parsed, validated and planned.
+              () -> u[rep] = timed(() -> Drain.run(meridian, fresh)),
+              () -> d[rep] = timed(() -> Drain.run(direct, original)),
+              // The same, repeated text through Avatica's own driver (three round trips a
+              // statement, where Meridian's driver makes one).
+              () -> v[rep] = timed(() -> Drain.run(avatica, qualified)));
+          // Each system goes first in turn: none always follows the same one.
+          for (int k = 0; k < runs.size(); k++) {
+            runs.get((k + r) % runs.size()).run();
           }
-          p[r] = (System.nanoTime() - t0) / 1e6;
+          p[r] = timed(() -> {
+            try (Statement s = meridian.createStatement();
+                 ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + fresh)) {
+              rs.next();
+            }
+          });
         }
         double mm = median(m);
         double um = median(u);
@@ -188,6 +188,22 @@ public final class SingleBackendTpch {
       direct.close();
       server.close();
     }
+  }
+
+  /** A measured run that may fail. */
+  private interface Run {
+    void run() throws Exception;
+  }
+
+  /** Milliseconds a run takes. */
+  private static double timed(Run run) {
+    long t0 = System.nanoTime();
+    try {
+      run.run();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return (System.nanoTime() - t0) / 1e6;
   }
 
   /** Loads all eight tables into PostgreSQL database {@code tpch}, once per data directory. */
