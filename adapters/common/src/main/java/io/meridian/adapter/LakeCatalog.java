@@ -27,4 +27,13 @@ public interface LakeCatalog {
   default boolean isDerivedTable(String name) {
     return false;
   }
+
+  /**
+   * {@code ANALYZE}: gathers the statistics of a table that its files and metadata do not
+   * record, and returns what it gathered (for the log). By default there is nothing to gather:
+   * the statistics come from the table's current files or snapshot as they are.
+   */
+  default String analyze(String schema, String table) {
+    return "statistics come from the table's current files or snapshot";
+  }
 }

@@ -193,8 +193,8 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
    * {@code ANALYZE}: the backend gathers the table's statistics again (PostgreSQL and DuckDB
    * run their own {@code ANALYZE}; ClickHouse keeps row counts current by itself), and the
    * catalog forgets its cached statistics, so every connection plans its next statement with
-   * the fresh ones. Parquet footers and Iceberg and Delta snapshots are read as they are, so
-   * for lake tables there is nothing to gather.
+   * the fresh ones. Parquet tables get the distinct counts their footers lack counted over
+   * their files; Iceberg and Delta snapshots are read as they are.
    */
   public void execute(SqlAnalyze analyze, CalcitePrepare.Context context) {
     LakeTarget lake = lakeTarget(analyze.name, context);
@@ -203,7 +203,13 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
       if (!lake.catalog().tableExists(lake.schema(), lake.table())) {
         throw new DdlException("table " + lake.display() + " does not exist");
       }
-      // Nothing to gather; a catalog that caches footer row counts (Parquet) forgets them.
+      String gathered;
+      try {
+        gathered = lake.catalog().analyze(lake.schema(), lake.table());
+      } catch (RuntimeException e) {
+        throw new DdlException(String.valueOf(e.getMessage()));
+      }
+      // The catalog's cached statistics (footer row counts, column statistics) are dropped.
       CalciteSchema catalogSchema =
           context.getRootSchema().getSubSchema(lake.catalog().catalogName(), false);
       BackendCatalogSchema cached =
@@ -211,8 +217,7 @@ public final class MeridianDdlExecutor extends DdlExecutorImpl {
       if (cached != null) {
         cached.invalidate();
       }
-      LOG.info("ANALYZE {}: lake statistics come from the table's current files or snapshot",
-          lake.display());
+      LOG.info("ANALYZE {}: {}", lake.display(), gathered);
       return;
     }
     Target target = resolve(analyze.name, context, true);

@@ -66,20 +66,25 @@ final class ParquetBackend extends JdbcBackend implements LakeCatalog {
   /** The files each pruned view reads, by {@code schema.name}. */
   private final java.util.Map<String, List<String>> prunedFiles;
 
+  /** The footers' statistics, and the distinct counts ANALYZE adds to them. */
+  private final ParquetFooterStatistics columnStatistics;
+
   ParquetBackend(CatalogSpec spec, Path root, DuckDbDataSource duckdb) {
-    this(spec, root, duckdb, new java.util.concurrent.ConcurrentHashMap<>());
+    this(spec, root, duckdb,
+        new ParquetFooterStatistics(root, new java.util.concurrent.ConcurrentHashMap<>()));
   }
 
   private ParquetBackend(CatalogSpec spec, Path root, DuckDbDataSource duckdb,
-      java.util.Map<String, List<String>> prunedFiles) {
+      ParquetFooterStatistics columnStatistics) {
     super(spec, new CatalogDataSource(spec.name(), spec.type(), duckdb, null),
         DuckDbSqlDialect.DEFAULT, "memory",
         s -> DuckDbBackendFactory.isUserSchema(s) && !s.equals("main"),
-        DuckDbBackendFactory.ROW_COUNTS, new ParquetFooterStatistics(root, prunedFiles),
+        DuckDbBackendFactory.ROW_COUNTS, columnStatistics,
         "SELECT 1", new BackendDdl(DuckDbSqlDialect.DEFAULT));
     this.root = root;
     this.duckdb = duckdb;
-    this.prunedFiles = prunedFiles;
+    this.columnStatistics = columnStatistics;
+    this.prunedFiles = columnStatistics.prunedFiles();
     files().attachLake(this, ParquetTable::new);
   }
 
@@ -105,6 +110,41 @@ final class ParquetBackend extends JdbcBackend implements LakeCatalog {
     return select + " FROM read_parquet(" + kept.stream().map(f -> literal(f.path()))
         .collect(Collectors.joining(", ", "[", "]"))
         + ", hive_partitioning = true, union_by_name = true)";
+  }
+
+  /**
+   * Counts each column's distinct values over all the table's files (DuckDB's
+   * {@code approx_count_distinct}, a HyperLogLog sketch, in one scan), for the columns whose
+   * footers record none: DuckDB's writer records them only for dictionary-encoded columns, so
+   * keys such as {@code l_orderkey} have none. They are kept in memory until the catalog
+   * closes, and serve the table's pruned views too.
+   */
+  @Override public String analyze(String schema, String table) {
+    List<io.meridian.adapter.jdbc.TableStatisticsCache.ColumnInfo> columns =
+        files().statistics().columns(schema, table);
+    StringBuilder sql = new StringBuilder("SELECT count(*)");
+    for (io.meridian.adapter.jdbc.TableStatisticsCache.ColumnInfo column : columns) {
+      sql.append(", approx_count_distinct(").append(quote(column.name())).append(')');
+    }
+    sql.append(" FROM ").append(quote(schema)).append('.').append(quote(table));
+    java.util.Map<String, Double> distinct = new java.util.HashMap<>();
+    long rows;
+    long start = System.nanoTime();
+    try (Connection c = duckdb.getConnection(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery(sql.toString())) {
+      rs.next();
+      rows = rs.getLong(1);
+      for (int i = 0; i < columns.size(); i++) {
+        distinct.put(columns.get(i).name(), (double) Math.min(rows, rs.getLong(i + 2)));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("ANALYZE " + catalogName() + "." + schema + "." + table
+          + " failed: " + e.getMessage(), e);
+    }
+    columnStatistics.analyzed(schema, table, distinct);
+    return String.format(java.util.Locale.ROOT,
+        "distinct counts of %d columns over %d rows, in %d ms", columns.size(), rows,
+        (System.nanoTime() - start) / 1_000_000);
   }
 
   /** A pruned view's name: {@code table/KofNfiles#hash}; table names never hold a slash. */

@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  * every row group's footer records one (DuckDB's writer does for dictionary-encoded columns).
  * Distinct counts of row groups whose value ranges all overlap are combined as their maximum,
  * otherwise as their sum (a sorted column), capped by the rows. Hive partition columns have no
- * footer statistics.
+ * footer statistics. Where the footers record no distinct count, the one ANALYZE counted over
+ * the table's files serves ({@link ParquetBackend#analyze}).
  */
 final class ParquetFooterStatistics implements ColumnStatisticsSource {
   private final Path root;
@@ -38,6 +39,20 @@ final class ParquetFooterStatistics implements ColumnStatisticsSource {
   ParquetFooterStatistics(Path root, Map<String, List<String>> prunedFiles) {
     this.root = root;
     this.prunedFiles = prunedFiles;
+  }
+
+  /** The files of the catalog's pruned views, by {@code schema.name}. */
+  Map<String, List<String>> prunedFiles() {
+    return prunedFiles;
+  }
+
+  /** Distinct counts ANALYZE counted, by {@code schema.table}, then column. */
+  private final Map<String, Map<String, Double>> analyzed =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Keeps the distinct counts ANALYZE counted for a table's columns. */
+  void analyzed(String schema, String table, Map<String, Double> distinct) {
+    analyzed.put(schema + '.' + table, Map.copyOf(distinct));
   }
 
   /** The DuckDB expression of a table's files: its glob, or a pruned view's list. */
@@ -75,6 +90,24 @@ final class ParquetFooterStatistics implements ColumnStatisticsSource {
     }
     Map<String, ColumnStatistics> result = new HashMap<>();
     groups.forEach((name, list) -> result.put(name, combine(list)));
+    // A pruned view ("table/..."): its base table's counts, capped by the view's rows.
+    int slash = table.indexOf('/');
+    Map<String, Double> counted = analyzed.get(schema + '.'
+        + (slash < 0 ? table : table.substring(0, slash)));
+    if (counted != null) {
+      counted.forEach((name, distinct) -> {
+        ColumnStatistics footer = result.get(name);
+        List<RowGroup> list = groups.get(name);
+        if (footer == null && slash < 0) {
+          // A partition column: no footer, but counted over the whole table.
+          result.put(name, new ColumnStatistics(distinct, null, null, null));
+        } else if (footer != null && footer.distinctCount() == null) {
+          long rows = list.stream().mapToLong(RowGroup::rows).sum();
+          result.put(name, new ColumnStatistics(Math.min(distinct, rows),
+              footer.nullFraction(), footer.min(), footer.max()));
+        }
+      });
+    }
     return result;
   }
 
