@@ -62,7 +62,7 @@ public final class TpchHarness {
   /** The harness's settings, from the command line. */
   record Options(double scale, String layout, List<String> systems, List<Integer> queries,
       int warmups, int repetitions, long capSeconds, long singleRunAboveSeconds, Path dataDir,
-      Path workDir, Path out) {
+      Path workDir, Path out, boolean analyze) {
     static final String USAGE = String.join("\n",
         "Usage: meridian bench tpch [options]",
         "  --scale S            TPC-H scale factor (default 1)",
@@ -81,7 +81,9 @@ public final class TpchHarness {
         "  --work-dir DIR       Trino's installation and other systems' files (default",
         "                       <data-dir>/bench)",
         "  --out DIR            results.json, results.csv, summary.md and charts",
-        "                       (default bench-results)");
+        "                       (default bench-results)",
+        "  --analyze yes|no     Meridian runs ANALYZE on the Parquet table after starting, as",
+        "                       Trino's setup does on its copy (default yes)");
 
     static Options parse(String... args) {
       Map<String, String> values = new HashMap<>();
@@ -114,14 +116,22 @@ public final class TpchHarness {
           Long.parseLong(values.getOrDefault("single-run-above", "30")), dataDir,
           Path.of(values.getOrDefault("work-dir", dataDir.resolve("bench").toString()))
               .toAbsolutePath(),
-          Path.of(values.getOrDefault("out", "bench-results")).toAbsolutePath());
+          Path.of(values.getOrDefault("out", "bench-results")).toAbsolutePath(),
+          yesOrNo(values.getOrDefault("analyze", "yes")));
       values.keySet().removeAll(List.of("scale", "layout", "systems", "queries", "warmups",
-          "repetitions", "cap", "single-run-above", "data-dir", "work-dir", "out"));
+          "repetitions", "cap", "single-run-above", "data-dir", "work-dir", "out", "analyze"));
       if (!values.isEmpty()) {
         throw new IllegalArgumentException("unknown option --" + values.keySet().iterator().next()
             + "\n" + USAGE);
       }
       return o;
+    }
+
+    private static boolean yesOrNo(String value) {
+      if (!value.equals("yes") && !value.equals("no")) {
+        throw new IllegalArgumentException("--analyze is yes or no, got '" + value + "'");
+      }
+      return value.equals("yes");
     }
 
     private static List<Integer> queries(String spec) {
@@ -228,13 +238,13 @@ public final class TpchHarness {
     case "duckdb-colocated":
       return new ColocatedDuckDb(demo);
     case "meridian":
-      return new MeridianSystem(demo, options.dataDir(), "auto", true);
+      return new MeridianSystem(demo, options.dataDir(), "auto", true, options.analyze());
     case "meridian-jvm":
-      return new MeridianSystem(demo, options.dataDir(), "jvm", true);
+      return new MeridianSystem(demo, options.dataDir(), "jvm", true, options.analyze());
     case "meridian-duckdb":
-      return new MeridianSystem(demo, options.dataDir(), "duckdb", true);
+      return new MeridianSystem(demo, options.dataDir(), "duckdb", true, options.analyze());
     case "meridian-noreduce":
-      return new MeridianSystem(demo, options.dataDir(), "auto", false);
+      return new MeridianSystem(demo, options.dataDir(), "auto", false, options.analyze());
     case "trino":
       return TrinoSystem.start(demo, options.workDir().resolve("trino"));
     case "calcite":

@@ -219,6 +219,34 @@ class ColumnStatisticsIT {
     }
   }
 
+  /**
+   * A grouping above a cross-backend join yields at most the distinct values of its keys, here
+   * PostgreSQL's count for {@code o_orderpriority} (5): the estimate of the plan's result says
+   * so, wherever placement runs it. Calcite's distinct counts stop at each backend fragment's
+   * edge, and without the cap the grouping was sized as a tenth of the join.
+   */
+  @Test void aGroupingAboveAFederatedJoinIsCappedByItsKeysDistinctValues() throws Exception {
+    String sql = "SELECT o.o_orderpriority, count(*) AS n FROM shop.public.orders o"
+        + " JOIN lake.tpch.lineitem l ON l.l_orderkey = o.o_orderkey"
+        + " WHERE l.l_commitdate < l.l_receiptdate GROUP BY o.o_orderpriority";
+    StringBuilder plan = new StringBuilder();
+    try (Connection c = fixture.connect(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("EXPLAIN PLAN INCLUDING ALL ATTRIBUTES FOR " + sql)) {
+      while (rs.next()) {
+        plan.append(rs.getString(1)).append('\n');
+      }
+    }
+    String top = plan.toString().split("\n", 2)[0];
+    Matcher m = TOP_ROWS.matcher(top);
+    assertThat(m.find()).as("the result's estimate in:%n%s", plan).isTrue();
+    double estimate = Double.parseDouble(m.group(1) != null ? m.group(1) : m.group(2));
+    assertThat(estimate).as("%s", plan).isCloseTo(5.0, within(0.5));
+  }
+
+  /** The estimated rows of a plan's top node: the engine's, or the JVM operator's. */
+  private static final Pattern TOP_ROWS =
+      Pattern.compile("rows=\\[([0-9.E]+)]|rowcount = ([0-9.E]+)");
+
   private static double groupEstimate(Statement s, String sql) throws SQLException {
     StringBuilder plan = new StringBuilder();
     try (ResultSet rs = s.executeQuery("EXPLAIN PLAN INCLUDING ALL ATTRIBUTES FOR " + sql)) {
