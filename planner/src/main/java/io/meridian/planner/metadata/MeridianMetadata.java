@@ -91,8 +91,8 @@ public final class MeridianMetadata {
 
   /**
    * The distinct values of one output column that is a table's column passed through unchanged
-   * (by projections of the column itself, filters, sorts, joins, groupings by it, and converters
-   * between conventions), from the table's statistics; null for anything else. Filters and
+   * (by projections and calcs of the column itself, filters, sorts, joins, groupings by it, and
+   * converters between conventions), from the table's statistics; null for anything else. Filters and
    * joins only remove values, so the table's count is an upper bound.
    */
   static @Nullable Double columnDistinctCount(RelNode node, int column, RelMetadataQuery mq) {
@@ -106,6 +106,15 @@ public final class MeridianMetadata {
     }
     if (rel instanceof org.apache.calcite.rel.core.Project) {
       RexNode expression = ((org.apache.calcite.rel.core.Project) rel).getProjects().get(column);
+      return expression instanceof org.apache.calcite.rex.RexInputRef
+          ? columnDistinctCount(rel.getInput(0),
+              ((org.apache.calcite.rex.RexInputRef) expression).getIndex(), mq)
+          : null;
+    }
+    if (rel instanceof org.apache.calcite.rel.core.Calc) {
+      org.apache.calcite.rex.RexProgram program =
+          ((org.apache.calcite.rel.core.Calc) rel).getProgram();
+      RexNode expression = program.expandLocalRef(program.getProjectList().get(column));
       return expression instanceof org.apache.calcite.rex.RexInputRef
           ? columnDistinctCount(rel.getInput(0),
               ((org.apache.calcite.rex.RexInputRef) expression).getIndex(), mq)
