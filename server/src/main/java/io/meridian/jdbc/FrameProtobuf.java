@@ -31,7 +31,8 @@ import java.util.List;
  *   <li>Writing, each scalar value is written once, as the column's {@code scalar_value}.
  *   Avatica also writes it a second time into the deprecated {@code value} list, which only
  *   clients older than Avatica 1.7 (Calcite 1.5) read; that doubled the bytes and the work of
- *   both ends.</li>
+ *   both ends. The column, row and frame messages around the values are written directly
+ *   ({@link #frame}), not built.</li>
  *   <li>Reading, a column's kind is found with protobuf's generated accessors, where Avatica
  *   asks by field descriptor through reflection for every value.</li>
  * </ul>
@@ -261,15 +262,6 @@ public final class FrameProtobuf implements ProtobufTranslation {
     List<Object> values = new ArrayList<>();
     row.forEach(values::add);
     return values.toArray();
-  }
-
-  /** A frame in Avatica's format, each scalar written once. */
-  static Common.Frame toProto(Meta.Frame frame) {
-    try {
-      return Common.Frame.parseFrom(frame(frame));
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static boolean isArray(Object value) {

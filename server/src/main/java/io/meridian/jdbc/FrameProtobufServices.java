@@ -23,6 +23,10 @@ import java.util.Locale;
 public final class FrameProtobufServices implements Service.Factory {
   @Override public Service create(AvaticaConnection connection) {
     ConnectionConfig config = connection.config();
+    if (config.url() == null) {
+      throw new IllegalArgumentException("the JDBC URL names no server: it needs"
+          + " url=http://host:port (or https)");
+    }
     AvaticaHttpClient client;
     try {
       client = config.httpClientFactory().getClient(new URI(config.url()).toURL(), config,
