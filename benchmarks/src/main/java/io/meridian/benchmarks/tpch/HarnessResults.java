@@ -21,7 +21,8 @@ record HarnessResults(String startedAt, Map<String, String> machine, double scal
     String layout, int warmups, int repetitions, long capSeconds, List<SystemRun> systems) {
 
   /** One system's runs: its version, how long it took to start, and its queries' outcomes. */
-  record SystemRun(String name, String version, double startSeconds, List<QueryRun> queries) {
+  record SystemRun(String name, String version, double startSeconds, List<QueryRun> queries,
+      Map<Integer, Long> rowsMoved) {
     Optional<QueryRun> query(int n) {
       return queries.stream().filter(q -> q.query() == n).findFirst();
     }
@@ -108,8 +109,41 @@ record HarnessResults(String startedAt, Map<String, String> machine, double scal
           s.queries().size(),
           reference == null ? "-" : String.format(Locale.ROOT, "%.2f", geomeanRatio(s, reference))));
     }
+    md.append(rowsMovedTable());
     md.append(placementRegret());
     return md.toString();
+  }
+
+  /**
+   * Rows moved between engines per query and execution, for the systems that tell (Meridian,
+   * from its workload log); empty if none does.
+   */
+  String rowsMovedTable() {
+    List<SystemRun> telling = systems.stream()
+        .filter(s -> s.rowsMoved() != null && !s.rowsMoved().isEmpty()).toList();
+    if (telling.isEmpty()) {
+      return "";
+    }
+    StringBuilder md = new StringBuilder("\nRows moved between engines per execution (backend"
+        + " rows read into the JVM or shipped into the engine, and the engine's result read"
+        + " into the JVM; median over the executions):\n\n| q |");
+    telling.forEach(s -> md.append(' ').append(s.name()).append(" |"));
+    md.append("\n|---|").append("---:|".repeat(telling.size())).append('\n');
+    for (int n : queryNumbers()) {
+      md.append(String.format(Locale.ROOT, "| q%02d |", n));
+      for (SystemRun s : telling) {
+        Long rows = s.rowsMoved().get(n);
+        md.append(' ').append(rows == null ? "" : String.format(Locale.ROOT, "%,d", rows))
+            .append(" |");
+      }
+      md.append('\n');
+    }
+    md.append("| **total** |");
+    for (SystemRun s : telling) {
+      md.append(String.format(Locale.ROOT, " **%,d** |",
+          s.rowsMoved().values().stream().mapToLong(Long::longValue).sum()));
+    }
+    return md.append('\n').toString();
   }
 
   /**

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +70,45 @@ final class MeridianSystem implements SystemUnderTest {
 
   @Override public String sql(int n) {
     return TpchQueries.forDemoLayout(n);
+  }
+
+  /**
+   * From Meridian's workload log: per statement, the rows its fragments moved out of the
+   * engine that produced them (backend rows read into the JVM or shipped into the DuckDB
+   * engine, and the engine's result read into the JVM). The log is written in the background,
+   * so this waits (up to 30 s) until every query's executions are in it.
+   */
+  @Override public java.util.Map<Integer, Long> rowsMoved(java.util.Map<Integer, String> sqlByQuery)
+      throws Exception {
+    java.util.Map<String, Integer> queryByText = new java.util.HashMap<>();
+    sqlByQuery.forEach((n, text) -> queryByText.put(text, n));
+    java.util.Map<Integer, List<Long>> moved = new java.util.HashMap<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    do {
+      moved.clear();
+      try (Statement s = connection.createStatement();
+           java.sql.ResultSet rs = s.executeQuery("SELECT q.sql_text, q.query_id,"
+               + " SUM(COALESCE(f.moved_rows, 0)) FROM meridian.system.queries q"
+               + " LEFT JOIN meridian.system.fragments f ON f.query_id = q.query_id"
+               + " WHERE q.status = 'ok' GROUP BY q.sql_text, q.query_id")) {
+        while (rs.next()) {
+          Integer n = queryByText.get(rs.getString(1));
+          if (n != null) {
+            moved.computeIfAbsent(n, k -> new java.util.ArrayList<>()).add(rs.getLong(3));
+          }
+        }
+      }
+      if (moved.keySet().containsAll(sqlByQuery.keySet())) {
+        break;
+      }
+      Thread.sleep(500);
+    } while (System.nanoTime() < deadline);
+    java.util.Map<Integer, Long> medians = new java.util.TreeMap<>();
+    moved.forEach((n, values) -> {
+      java.util.Collections.sort(values);
+      medians.put(n, values.get(values.size() / 2));
+    });
+    return medians;
   }
 
   @Override public Connection connection() {

@@ -25,4 +25,14 @@ public interface SystemUnderTest extends AutoCloseable {
    */
   default void recover() throws Exception {
   }
+
+  /**
+   * Returns, per query number, the rows the system moved between its engines for one execution
+   * (the median over the executions), for the queries it can tell; {@code sqlByQuery} holds
+   * the text run for each query. The default tells none.
+   */
+  default java.util.Map<Integer, Long> rowsMoved(java.util.Map<Integer, String> sqlByQuery)
+      throws Exception {
+    return java.util.Map.of();
+  }
 }

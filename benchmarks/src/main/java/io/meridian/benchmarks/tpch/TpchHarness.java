@@ -219,7 +219,16 @@ public final class TpchHarness {
             q.ok() ? String.format(Locale.ROOT, "%.1f ms (median of %d)", q.medianMs(),
                 q.runsMs().size()) : q.status() + ": " + q.message());
       }
-      return new SystemRun(name, system.version(), startSeconds, queries);
+      Map<Integer, String> sqlByQuery = new HashMap<>();
+      options.queries().forEach(n -> sqlByQuery.put(n, system.sql(n)));
+      Map<Integer, Long> moved;
+      try {
+        moved = system.rowsMoved(sqlByQuery);
+      } catch (Exception e) {
+        LOG.warn("{}: rows moved not available: {}", name, e.toString());
+        moved = Map.of();
+      }
+      return new SystemRun(name, system.version(), startSeconds, queries, moved);
     } catch (Exception e) {
       // A system that cannot start (e.g. Trino without Java 25) is reported, not fatal.
       LOG.error("{} failed: {}", name, e.toString());
@@ -229,7 +238,8 @@ public final class TpchHarness {
               "system failed: " + e.getMessage()));
         }
       }
-      return new SystemRun(name, "unavailable", (System.nanoTime() - start) / 1e9, queries);
+      return new SystemRun(name, "unavailable", (System.nanoTime() - start) / 1e9, queries,
+          Map.of());
     }
   }
 
