@@ -75,7 +75,8 @@ final class MeridianSystem implements SystemUnderTest {
   /**
    * From Meridian's workload log: per statement, the rows its fragments moved out of the
    * engine that produced them (backend rows read into the JVM or shipped into the DuckDB
-   * engine, and the engine's result read into the JVM). The log is written in the background,
+   * engine, and the engine's result read into the JVM), of this system's connection. The log is
+   * written in the background,
    * so this waits (up to 30 s) until every query's executions are in it.
    */
   @Override public java.util.Map<Integer, Long> rowsMoved(java.util.Map<Integer, String> sqlByQuery)
@@ -83,14 +84,18 @@ final class MeridianSystem implements SystemUnderTest {
     java.util.Map<String, Integer> queryByText = new java.util.HashMap<>();
     sqlByQuery.forEach((n, text) -> queryByText.put(text, n));
     java.util.Map<Integer, List<Long>> moved = new java.util.HashMap<>();
+    // This connection's statements only: the log keeps earlier runs and other systems' too.
+    String connectionId = connection.unwrap(org.apache.calcite.avatica.AvaticaConnection.class)
+        .id;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     do {
       moved.clear();
-      try (Statement s = connection.createStatement();
-           java.sql.ResultSet rs = s.executeQuery("SELECT q.sql_text, q.query_id,"
-               + " SUM(COALESCE(f.moved_rows, 0)) FROM meridian.system.queries q"
-               + " LEFT JOIN meridian.system.fragments f ON f.query_id = q.query_id"
-               + " WHERE q.status = 'ok' GROUP BY q.sql_text, q.query_id")) {
+      try (java.sql.PreparedStatement s = connection.prepareStatement("SELECT q.sql_text,"
+          + " q.query_id, SUM(COALESCE(f.moved_rows, 0)) FROM meridian.system.queries q"
+          + " LEFT JOIN meridian.system.fragments f ON f.query_id = q.query_id"
+          + " WHERE q.status = 'ok' AND q.connection_id = ? GROUP BY q.sql_text, q.query_id")) {
+        s.setString(1, connectionId);
+        java.sql.ResultSet rs = s.executeQuery();
         while (rs.next()) {
           Integer n = queryByText.get(rs.getString(1));
           if (n != null) {
