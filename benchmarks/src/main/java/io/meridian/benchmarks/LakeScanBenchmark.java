@@ -27,11 +27,13 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
+
+import static io.meridian.benchmarks.Measurements.geomean;
+import static io.meridian.benchmarks.Measurements.median;
 
 /**
  * Lake scans: TPC-H {@code lineitem} as one Parquet file ({@code parquet} catalog), as an
@@ -102,7 +104,7 @@ public final class LakeScanBenchmark {
               sql.replaceAll("\\blineitem\\b", "delta_lineitem"), repetitions));
         }
         md.append(String.format(Locale.ROOT, "%nGeometric mean of the ratio: **%.3f**.%n",
-            Math.exp(ratios.stream().mapToDouble(Math::log).average().orElse(0))));
+            geomean(ratios)));
 
         String full = "SELECT count(*), sum(l_extendedprice) FROM ice.tpch.lineitem";
         String month = full + " WHERE l_shipdate >= DATE '1995-06-01'"
@@ -233,9 +235,4 @@ public final class LakeScanBenchmark {
     return (System.nanoTime() - t0) / 1e6;
   }
 
-  private static double median(double[] values) {
-    double[] v = values.clone();
-    Arrays.sort(v);
-    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-  }
 }

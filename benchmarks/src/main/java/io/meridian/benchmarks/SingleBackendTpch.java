@@ -24,6 +24,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import static io.meridian.benchmarks.Measurements.geomean;
+import static io.meridian.benchmarks.Measurements.median;
+
 /**
  * The single-backend overhead benchmark: TPC-H with all eight tables in one backend (DuckDB, and
  * PostgreSQL), each query run through Meridian (Meridian's client driver, Avatica's protocol over
@@ -173,16 +176,14 @@ public final class SingleBackendTpch {
         csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.2f,%.2f,%.4f,%.2f,%.4f,%.2f,%.4f,%.2f%n",
             backend, scale, q, mm, dm, mm / dm, um, um / dm, vm, vm / dm, pm));
       }
-      double geomean = Math.exp(ratios.stream().mapToDouble(Math::log).average().orElse(0));
-      double uncached =
-          Math.exp(uncachedRatios.stream().mapToDouble(Math::log).average().orElse(0));
-      double avaticaDriver =
-          Math.exp(avaticaRatios.stream().mapToDouble(Math::log).average().orElse(0));
+      double repeated = geomean(ratios);
+      double uncached = geomean(uncachedRatios);
+      double avaticaDriver = geomean(avaticaRatios);
       double[] sortedPlans = plans.stream().mapToDouble(Double::doubleValue).sorted().toArray();
       md.append(String.format(Locale.ROOT, "%nGeometric mean of the ratio: **%.3f** (statement"
           + " text repeated), **%.3f** (new text each run), %.3f (Avatica's driver, text"
           + " repeated); planning (new text) median %.1f ms, p95 %.1f ms, over %d queries.%n",
-          geomean, uncached, avaticaDriver, median(sortedPlans),
+          repeated, uncached, avaticaDriver, median(sortedPlans),
           percentile(sortedPlans, 0.95), ratios.size()));
     } finally {
       direct.close();
@@ -254,11 +255,6 @@ public final class SingleBackendTpch {
     }
   }
 
-  private static double median(double[] values) {
-    double[] v = values.clone();
-    Arrays.sort(v);
-    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-  }
 
   private static double percentile(double[] sorted, double p) {
     int i = (int) Math.ceil(p * sorted.length) - 1;

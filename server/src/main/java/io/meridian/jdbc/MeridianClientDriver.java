@@ -57,6 +57,16 @@ public class MeridianClientDriver extends Driver {
     new MeridianClientDriver().register();
   }
 
+  /**
+   * The URL for this driver of one for Avatica's remote driver ({@code jdbc:avatica:remote:...},
+   * the same options after the prefix); any other URL as it is.
+   */
+  public static String urlFor(String url) {
+    String avatica = Driver.CONNECT_STRING_PREFIX;
+    return url.startsWith(avatica) ? CONNECT_STRING_PREFIX + url.substring(avatica.length())
+        : url;
+  }
+
   @Override protected String getConnectStringPrefix() {
     return CONNECT_STRING_PREFIX;
   }

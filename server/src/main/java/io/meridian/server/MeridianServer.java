@@ -241,8 +241,7 @@ public final class MeridianServer implements AutoCloseable {
    * fewer round trips.
    */
   public String clientUrl() {
-    return jdbcUrl().replace(org.apache.calcite.avatica.remote.Driver.CONNECT_STRING_PREFIX,
-        io.meridian.jdbc.MeridianClientDriver.CONNECT_STRING_PREFIX);
+    return io.meridian.jdbc.MeridianClientDriver.urlFor(jdbcUrl());
   }
 
   /** Returns the engine driver (for in-process use: tests, benchmarks). */

@@ -1,7 +1,6 @@
 package io.meridian.server;
 
 import io.meridian.adapter.CatalogSpec;
-import io.meridian.jdbc.MeridianClientDriver;
 import io.meridian.server.config.MeridianConfig;
 import io.meridian.server.testing.DemoServerFixture;
 
@@ -64,8 +63,7 @@ class AuthenticationIT {
           .hasMessageContaining("HTTP/40");
       assertThat(query(server, credentials("alice", PASSWORD), sql)).isEqualTo(25);
       // Through Meridian's driver a refusal is an SQLException with SQL state 28000.
-      assertThatThrownBy(() -> DriverManager.getConnection(server.jdbcUrl().replace(
-          "jdbc:avatica:remote:", MeridianClientDriver.CONNECT_STRING_PREFIX),
+      assertThatThrownBy(() -> DriverManager.getConnection(server.clientUrl(),
           credentials("alice", "wrong")))
           .isInstanceOf(SQLException.class)
           .hasMessageContaining("refused the user name or password")

@@ -1,7 +1,6 @@
 package io.meridian.server;
 
 import io.meridian.adapter.CatalogSpec;
-import io.meridian.jdbc.MeridianClientDriver;
 import io.meridian.server.testing.DemoServerFixture;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -109,8 +108,7 @@ class MetadataIT {
     try (MeridianServer server = fixture.startWithShop(new CatalogSpec("crm", "postgres",
         Map.of("url", fixture.demo().postgresUrl("metadata_keys"), "user", "postgres",
             "password", "")));
-         Connection c = DriverManager.getConnection(server.jdbcUrl().replace(
-             "jdbc:avatica:remote:", MeridianClientDriver.CONNECT_STRING_PREFIX))) {
+         Connection c = DriverManager.getConnection(server.clientUrl())) {
       // Opening the connection (through Meridian's driver: Avatica's names itself "Avatica").
       DatabaseMetaData md = c.getMetaData();
       assertThat(md.getDatabaseProductName()).isEqualTo("Meridian");

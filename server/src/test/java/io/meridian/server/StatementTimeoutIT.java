@@ -1,6 +1,5 @@
 package io.meridian.server;
 
-import io.meridian.jdbc.MeridianClientDriver;
 import io.meridian.server.testing.DemoServerFixture;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -129,8 +128,7 @@ class StatementTimeoutIT {
 
   /** A connection through Meridian's client driver, whose {@code cancel()} reaches the server. */
   private static Connection meridianClient(Properties info) throws SQLException {
-    return DriverManager.getConnection(fixture.server().jdbcUrl().replace(
-        "jdbc:avatica:remote:", MeridianClientDriver.CONNECT_STRING_PREFIX), info);
+    return DriverManager.getConnection(fixture.server().clientUrl(), info);
   }
 
   /**

@@ -226,8 +226,7 @@ class WorkloadLogIT {
    */
   @Test void aCancelledStatementIsRecordedAsCancelled() throws Exception {
     try (MeridianServer server = start();
-         Connection c = DriverManager.getConnection(server.jdbcUrl().replace(
-             "jdbc:avatica:remote:", io.meridian.jdbc.MeridianClientDriver.CONNECT_STRING_PREFIX));
+         Connection c = DriverManager.getConnection(server.clientUrl());
          Statement s = c.createStatement()) {
       String slow = "SELECT count(*) FROM shop.public.orders a CROSS JOIN shop.public.orders b"
           + " WHERE a.o_totalprice + b.o_totalprice = -7 /* wl-cancel */";

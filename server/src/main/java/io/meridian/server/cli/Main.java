@@ -328,16 +328,9 @@ public final class Main {
    * {@code --truststore}, that keystore's certificates trusted for https.
    */
   private static Connection connect(Arguments a, String url) throws SQLException {
-    return DriverManager.getConnection(clientUrl(url), clientProperties(a));
-  }
-
-  /** The URL for Meridian's client driver: Avatica's remote URLs are taken as they are. */
-  private static String clientUrl(String url) {
-    String avatica = org.apache.calcite.avatica.remote.Driver.CONNECT_STRING_PREFIX;
-    return url.startsWith(avatica)
-        ? io.meridian.jdbc.MeridianClientDriver.CONNECT_STRING_PREFIX
-            + url.substring(avatica.length())
-        : url;
+    // Avatica's remote URLs are taken as they are, for Meridian's driver.
+    return DriverManager.getConnection(io.meridian.jdbc.MeridianClientDriver.urlFor(url),
+        clientProperties(a));
   }
 
   private static java.util.Properties clientProperties(Arguments a) {
@@ -389,7 +382,8 @@ public final class Main {
       out.println(usage);
       return 0;
     }
-    StringBuilder url = new StringBuilder(clientUrl(a.option("url").orElse(DEFAULT_URL)));
+    StringBuilder url = new StringBuilder(io.meridian.jdbc.MeridianClientDriver.urlFor(
+        a.option("url").orElse(DEFAULT_URL)));
     // sqlline takes a URL; the credentials stay inside this process.
     clientProperties(a).forEach((k, v) -> url.append(';').append(k).append('=').append(v));
     List<String> args = new ArrayList<>(List.of(

@@ -94,15 +94,9 @@ class ColumnStatisticsIT {
         + " ON s.s_suppkey = t.l_suppkey";
     for (String condition : List.of("l_shipdate >= DATE '1997-05-03'",
         "l_quantity BETWEEN 3 AND 11", "l_returnflag = 'R'")) {
-      StringBuilder plan = new StringBuilder();
-      try (Connection c = fixture.connect(); Statement s = c.createStatement();
-           ResultSet rs = s.executeQuery("EXPLAIN PLAN INCLUDING ALL ATTRIBUTES FOR "
-               + countWhere(lake, condition))) {
-        while (rs.next()) {
-          plan.append(rs.getString(1)).append('\n');
-        }
+      try (Connection c = fixture.connect(); Statement s = c.createStatement()) {
+        assertFilterEstimate(explainAll(s, countWhere(lake, condition)), "lineitem", condition);
       }
-      assertFilterEstimate(plan.toString(), "lineitem", condition);
     }
   }
 
@@ -131,16 +125,11 @@ class ColumnStatisticsIT {
 
   /** The planner's row estimate of the probe table, in a federated join. */
   private static double probeEstimate(Connection meridian) throws SQLException {
-    try (Statement s = meridian.createStatement();
-         ResultSet rs = s.executeQuery("EXPLAIN PLAN INCLUDING ALL ATTRIBUTES FOR"
-             + " SELECT count(*) FROM shop.public.analyze_probe p"
-             + " JOIN analytics.tpch.supplier x ON p.id = x.s_suppkey")) {
-      StringBuilder plan = new StringBuilder();
-      while (rs.next()) {
-        plan.append(rs.getString(1)).append('\n');
-      }
+    try (Statement s = meridian.createStatement()) {
+      String plan = explainAll(s, "SELECT count(*) FROM shop.public.analyze_probe p"
+          + " JOIN analytics.tpch.supplier x ON p.id = x.s_suppkey");
       Matcher m = PROBE_ROWS.matcher(plan);
-      assertThat(m.find()).as(plan.toString()).isTrue();
+      assertThat(m.find()).as(plan).isTrue();
       return Double.parseDouble(m.group(1));
     }
   }
@@ -229,14 +218,11 @@ class ColumnStatisticsIT {
     String sql = "SELECT o.o_orderpriority, count(*) AS n FROM shop.public.orders o"
         + " JOIN lake.tpch.lineitem l ON l.l_orderkey = o.o_orderkey"
         + " WHERE l.l_commitdate < l.l_receiptdate GROUP BY o.o_orderpriority";
-    StringBuilder plan = new StringBuilder();
-    try (Connection c = fixture.connect(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("EXPLAIN PLAN INCLUDING ALL ATTRIBUTES FOR " + sql)) {
-      while (rs.next()) {
-        plan.append(rs.getString(1)).append('\n');
-      }
+    String plan;
+    try (Connection c = fixture.connect(); Statement s = c.createStatement()) {
+      plan = explainAll(s, sql);
     }
-    String top = plan.toString().split("\n", 2)[0];
+    String top = plan.split("\n", 2)[0];
     Matcher m = TOP_ROWS.matcher(top);
     assertThat(m.find()).as("the result's estimate in:%n%s", plan).isTrue();
     double estimate = Double.parseDouble(m.group(1) != null ? m.group(1) : m.group(2));
@@ -247,13 +233,19 @@ class ColumnStatisticsIT {
   private static final Pattern TOP_ROWS =
       Pattern.compile("rows=\\[([0-9.E]+)]|rowcount = ([0-9.E]+)");
 
-  private static double groupEstimate(Statement s, String sql) throws SQLException {
+  /** The plan of a statement with every node's estimates ({@code INCLUDING ALL ATTRIBUTES}). */
+  private static String explainAll(Statement s, String sql) throws SQLException {
     StringBuilder plan = new StringBuilder();
     try (ResultSet rs = s.executeQuery("EXPLAIN PLAN INCLUDING ALL ATTRIBUTES FOR " + sql)) {
       while (rs.next()) {
         plan.append(rs.getString(1)).append('\n');
       }
     }
+    return plan.toString();
+  }
+
+  private static double groupEstimate(Statement s, String sql) throws SQLException {
+    String plan = explainAll(s, sql);
     Matcher m = AGGREGATE_ROWS.matcher(plan);
     assertThat(m.find()).as("a grouping in:%n%s", plan).isTrue();
     return Double.parseDouble(m.group(1));
