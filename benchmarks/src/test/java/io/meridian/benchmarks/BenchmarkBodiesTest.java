@@ -93,10 +93,28 @@ class BenchmarkBodiesTest {
             "Placement regret", "over 2 queries");
   }
 
+  /**
+   * The harness's {@code clickhouse} layout: part and partsupp in a real ClickHouse server,
+   * loaded from the oracle, read by Meridian and by plain Calcite's JDBC adapter alike (q16
+   * joins both ClickHouse tables with DuckDB's supplier; q14 joins Parquet with ClickHouse).
+   */
+  @Test void tpchHarnessRunsTheClickHouseLayout() throws Exception {
+    Path out = Path.of("target/harness-results-clickhouse");
+    Map<String, Map<Integer, String>> status = TpchHarnessRun.statuses(
+        "--scale", "0.01", "--layout", "clickhouse", "--data-dir", "target/bench-data",
+        "--queries", "14,16", "--systems", "meridian,calcite", "--repetitions", "1",
+        "--cap", "120", "--out", out.toString());
+    assertThat(status).isEqualTo(Map.of("meridian", Map.of(14, "ok", 16, "ok"),
+        "calcite", Map.of(14, "ok", 16, "ok")));
+    assertThat(Files.readString(out.resolve("summary.md"))).contains("layout `clickhouse`");
+  }
+
   @Test void tpchHarnessRejectsUnknownSystemsAndQueries() {
     assertThatThrownBy(() -> TpchHarnessRun.statuses("--systems", "meridian,oracle"))
         .hasMessageContaining("unknown system 'oracle'");
     assertThatThrownBy(() -> TpchHarnessRun.statuses("--queries", "0-23"))
         .hasMessageContaining("queries are 1..22");
+    assertThatThrownBy(() -> TpchHarnessRun.statuses("--layout", "mars"))
+        .hasMessageContaining("unknown layout 'mars'; known: demo, clickhouse");
   }
 }

@@ -72,7 +72,9 @@ record HarnessResults(String startedAt, Map<String, String> machine, double scal
     StringBuilder md = new StringBuilder();
     md.append(String.format(Locale.ROOT,
         "TPC-H-derived, scale %s, layout `%s`, %s; median of %d timed runs after %d warm-up(s), "
-            + "cap %d s per execution.%n%n", scale, layout, startedAt, repetitions, warmups,
+            + "cap %d s per execution. Before its measured runs each system except plain Calcite"
+            + " ran every query once untimed (a warm-up pass; the Meridian systems share one JVM,"
+            + " so only the first of them).%n%n", scale, layout, startedAt, repetitions, warmups,
         capSeconds));
     md.append("Machine: ").append(machine.get("cpu")).append(", ")
         .append(machine.get("cores")).append(" cores, ").append(machine.get("memory"))

@@ -1,8 +1,6 @@
 package io.meridian.benchmarks.tpch;
 
 import io.meridian.server.MeridianServer;
-import io.meridian.server.demo.DemoEnvironment;
-import io.meridian.server.testing.TpchQueries;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +15,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Meridian serving the layout in this process, queried as a client sees it: the Avatica thin
+ * Meridian serving the layout's catalogs in this process, queried as a client sees it: the Avatica thin
  * driver over HTTP on loopback. {@code placement} is {@code auto} (the plans Meridian chooses) or
  * a forced placement of every cross-backend operator ({@code jvm}, {@code duckdb}); with
  * {@code reduce} false, the engine's inputs are never narrowed by each other's join keys (the
@@ -25,18 +23,21 @@ import java.util.concurrent.TimeUnit;
  */
 final class MeridianSystem implements SystemUnderTest {
   private static final Logger LOG = LoggerFactory.getLogger(MeridianSystem.class);
+  private final HarnessLayout layout;
   private final String placement;
   private final boolean reduce;
   private final MeridianServer server;
   private final Connection connection;
 
-  MeridianSystem(DemoEnvironment demo, Path dataDir, String placement, boolean reduce,
+  MeridianSystem(HarnessLayout layout, Path dataDir, String placement, boolean reduce,
       boolean analyze) throws Exception {
     this.placement = placement.toLowerCase(Locale.ROOT);
     this.reduce = reduce;
     // Manual calibration: a run plans with the coefficients stored in the data directory (the
     // built-in ones, unless someone ran CALIBRATE there), not with a refit mid-run.
-    server = MeridianServer.start(demo.config("127.0.0.1", 0, dataDir)
+    this.layout = layout;
+    server = MeridianServer.start(new io.meridian.server.config.MeridianConfig("127.0.0.1", 0,
+        "PROTOBUF", dataDir, layout.meridianCatalogs())
         .withCalibration(io.meridian.server.config.MeridianConfig.CALIBRATION_MANUAL));
     Properties info = new Properties();
     info.setProperty("placement", this.placement);
@@ -69,7 +70,7 @@ final class MeridianSystem implements SystemUnderTest {
   }
 
   @Override public String sql(int n) {
-    return TpchQueries.forDemoLayout(n);
+    return layout.qualified(n);
   }
 
   /**

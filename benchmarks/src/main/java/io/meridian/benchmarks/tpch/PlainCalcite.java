@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.meridian.adapter.duckdb.DuckDbDataSource;
 import io.meridian.adapter.duckdb.DuckDbSqlDialect;
-import io.meridian.server.demo.DemoEnvironment;
 import io.meridian.server.testing.TpchQueries;
 
 import org.apache.calcite.jdbc.CalciteConnection;
@@ -35,43 +34,52 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The plain Calcite approach: Calcite's JDBC adapter, one {@code JdbcSchema} per backend of the
- * layout (the demo's PostgreSQL database and DuckDB file, and the Parquet file through a DuckDB
- * view, since Calcite has no Parquet adapter of its own), with Calcite's default rules and cost
+ * layout (PostgreSQL, ClickHouse and DuckDB through their JDBC drivers, the Parquet file through
+ * a DuckDB view, since Calcite has no Parquet adapter of its own), with Calcite's default rules and cost
  * model. Served from a child JVM ({@link PlainCalciteServer}) and queried over Avatica; when a
  * query overruns the cap, {@link #recover()} ends that process and starts a fresh one.
  */
 final class PlainCalcite implements SystemUnderTest {
   private static final Logger LOG = LoggerFactory.getLogger(PlainCalcite.class);
 
+  private final HarnessLayout layout;
   private final Path model;
   private final Path log;
   private Process process;
   private Connection connection;
 
-  PlainCalcite(DemoEnvironment demo, Path workDir) throws Exception {
+  PlainCalcite(HarnessLayout layout, Path workDir) throws Exception {
+    this.layout = layout;
     Files.createDirectories(workDir);
     log = workDir.resolve("plain-calcite.log");
-    Path lakeViews = workDir.resolve("plain-calcite-lake.duckdb");
-    Files.deleteIfExists(lakeViews);
-    Path parquet = demo.lakeDirectory().resolve("tpch").resolve("lineitem.parquet");
-    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:" + lakeViews,
-        DuckDbDataSource.connectionProperties(false));
-        Statement s = duck.createStatement()) {
-      s.execute("CREATE SCHEMA tpch");
-      s.execute("CREATE VIEW tpch.lineitem AS SELECT * FROM read_parquet("
-          + DuckDbSqlDialect.literal(parquet.toString()) + ")");
-    }
     List<Map<String, Object>> schemas = new ArrayList<>();
-    schemas.add(jdbcSchema("shop", demo.postgresUrl(), "postgres", "", "public"));
-    schemas.add(jdbcSchema("analytics", "jdbc:duckdb:" + demo.analyticsDatabase(), null, null,
-        "tpch"));
-    schemas.add(jdbcSchema("lake", "jdbc:duckdb:" + lakeViews, null, null, "tpch"));
-    for (Map<String, Object> duckdb : schemas.subList(1, 3)) {
-      duckdb.put("sqlDialectFactory", PostgresqlDialectForDuckDb.class.getName());
+    for (HarnessLayout.Place place : layout.places()) {
+      switch (place.kind()) {
+      case POSTGRES:
+        schemas.add(jdbcSchema(place.catalog(), place.location(), "postgres", "",
+            place.schema()));
+        break;
+      case DUCKDB:
+        schemas.add(duckDb(jdbcSchema(place.catalog(), "jdbc:duckdb:" + place.location(), null,
+            null, place.schema())));
+        break;
+      case CLICKHOUSE:
+        // Calcite recognizes ClickHouse and picks its own ClickHouse dialect.
+        schemas.add(jdbcSchema(place.catalog(), place.location(), "default", "",
+            place.schema()));
+        break;
+      case PARQUET:
+        schemas.add(duckDb(jdbcSchema(place.catalog(),
+            "jdbc:duckdb:" + lakeViews(layout, place, workDir), null, null, place.schema())));
+        break;
+      default:
+        throw new IllegalArgumentException("no plain-Calcite schema for " + place);
+      }
     }
     model = workDir.resolve("plain-calcite-model.json");
     new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(model.toFile(),
-        Map.of("version", "1.0", "defaultSchema", "shop", "schemas", schemas));
+        Map.of("version", "1.0", "defaultSchema", schemas.get(0).get("name"), "schemas",
+            schemas));
     start();
   }
 
@@ -84,6 +92,36 @@ final class PlainCalcite implements SystemUnderTest {
     @Override public SqlDialect create(DatabaseMetaData metaData) {
       return PostgresqlSqlDialect.DEFAULT;
     }
+  }
+
+  private static Map<String, Object> duckDb(Map<String, Object> schema) {
+    schema.put("sqlDialectFactory", PostgresqlDialectForDuckDb.class.getName());
+    return schema;
+  }
+
+  /**
+   * A DuckDB file with one view per Parquet table of the place (Calcite has no Parquet adapter
+   * of its own), written afresh each run.
+   */
+  private static Path lakeViews(HarnessLayout layout, HarnessLayout.Place place, Path workDir)
+      throws IOException, SQLException {
+    Path views = workDir.resolve("plain-calcite-" + place.catalog() + ".duckdb");
+    Files.deleteIfExists(views);
+    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:" + views,
+        DuckDbDataSource.connectionProperties(false));
+        Statement s = duck.createStatement()) {
+      s.execute("CREATE SCHEMA " + place.schema());
+      for (Map.Entry<String, HarnessLayout.Place> e : layout.placeOfTable().entrySet()) {
+        if (e.getValue().equals(place)) {
+          Path parquet = Path.of(place.location()).resolve(place.schema())
+              .resolve(e.getKey() + ".parquet");
+          s.execute("CREATE VIEW " + place.schema() + "." + e.getKey()
+              + " AS SELECT * FROM read_parquet(" + DuckDbSqlDialect.literal(parquet.toString())
+              + ")");
+        }
+      }
+    }
+    return views;
   }
 
   private static Map<String, Object> jdbcSchema(String name, String url, String user,
@@ -150,8 +188,10 @@ final class PlainCalcite implements SystemUnderTest {
   }
 
   @Override public String sql(int n) {
-    String sql = TpchQueries.qualify(TpchQueries.query(n),
-        Map.of("shop", "shop", "analytics", "analytics", "lake", "lake"));
+    // One JdbcSchema per place, named as the place's catalog: schema.table.
+    Map<String, String> prefix = new LinkedHashMap<>();
+    layout.placeOfTable().forEach((table, place) -> prefix.put(table, place.catalog()));
+    String sql = TpchQueries.qualifyEach(TpchQueries.query(n), prefix);
     // VALUE is reserved in Calcite's parser: quote q11's alias (back-ticks with lex=JAVA).
     return n == 11 ? sql.replaceAll("\\bvalue\\b", "`value`") : sql;
   }

@@ -7,7 +7,6 @@ import com.google.common.collect.ImmutableList;
 import io.meridian.adapter.duckdb.DuckDbDataSource;
 import io.meridian.adapter.duckdb.DuckDbSqlDialect;
 import io.meridian.server.demo.DemoEnvironment;
-import io.meridian.server.testing.TpchQueries;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,16 +44,18 @@ import java.util.stream.Stream;
 
 /**
  * Trino 476 as a system under test: a single-node Trino server on loopback, started from the
- * {@code io.trino:trino-server} tarball with Java 25, with one catalog per place of the demo
- * layout, named as the demo names them.
+ * {@code io.trino:trino-server} tarball with Java 25, with one catalog per place of the
+ * harness's layout, named as Meridian's catalogs are.
  *
  * <ul>
- *   <li>{@code shop}: the PostgreSQL connector over the demo's PostgreSQL database (its
+ *   <li>PostgreSQL (e.g. {@code shop}): the PostgreSQL connector over the demo's PostgreSQL database (its
  *   statistics are PostgreSQL's own, from the demo's {@code ANALYZE}; Trino cannot analyze it);
- *   <li>{@code analytics}: the DuckDB connector over a copy of {@code analytics.duckdb} written
+ *   <li>DuckDB (e.g. {@code analytics}): the DuckDB connector over a copy of the file written
  *   in DuckDB's 1.2 storage format (Trino 476 bundles DuckDB 1.3.0, which cannot open files
  *   written by the DuckDB Meridian uses); this connector gives Trino no statistics at all and
  *   does not support {@code ANALYZE};
+ *   <li>ClickHouse ({@code ch}): the ClickHouse connector over the layout's server (no
+ *   statistics; Trino cannot analyze it);
  *   <li>{@code lake}: the Hive connector with a file metastore over the lake's
  *   {@code lineitem.parquet}, analyzed so that Trino has statistics.
  * </ul>
@@ -71,7 +72,7 @@ public final class TrinoSystem implements SystemUnderTest {
 
   /** The plugins the catalogs need ({@code postgresql} needs {@code geospatial}). */
   private static final ImmutableList<String> PLUGINS =
-      ImmutableList.of("postgresql", "geospatial", "duckdb", "hive");
+      ImmutableList.of("postgresql", "geospatial", "duckdb", "hive", "clickhouse");
 
   private static final String TARBALL = "trino-server-" + VERSION + ".tar.gz";
   private static final String CENTRAL = "https://repo1.maven.org/maven2/io/trino/trino-server/"
@@ -86,13 +87,15 @@ public final class TrinoSystem implements SystemUnderTest {
   private static final Pattern GROUP_BY_SUPPLIER_NO =
       Pattern.compile("(?i)\\bgroup\\s+by\\s+supplier_no\\b");
 
+  private final HarnessLayout layout;
   private final Process process;
   private final Connection connection;
   private final String version;
   private final Thread shutdownHook;
 
-  private TrinoSystem(Process process, Connection connection, String version,
-      Thread shutdownHook) {
+  private TrinoSystem(HarnessLayout layout, Process process, Connection connection,
+      String version, Thread shutdownHook) {
+    this.layout = requireNonNull(layout, "layout");
     this.process = requireNonNull(process, "process");
     this.connection = requireNonNull(connection, "connection");
     this.version = requireNonNull(version, "version");
@@ -106,22 +109,29 @@ public final class TrinoSystem implements SystemUnderTest {
    * @param demo the running demo environment whose data Trino reads
    * @param workDir the directory for the server, its configuration and its data
    */
-  public static TrinoSystem start(DemoEnvironment demo, Path workDir) throws Exception {
-    requireNonNull(demo, "demo");
+  static TrinoSystem start(HarnessLayout layout, Path workDir) throws Exception {
+    requireNonNull(layout, "layout");
+    DemoEnvironment demo = layout.demo();
     Path work = Files.createDirectories(workDir).toAbsolutePath();
     Path javaHome = javaHome();
     Path tarball = tarball();
     Path home = extract(tarball, work);
 
     long prepareStart = System.nanoTime();
-    Path duckdbCopy = duckDbCopy(demo.analyticsDatabase(), work.resolve("analytics"));
+    java.util.Map<String, Path> duckDbCopies = new java.util.LinkedHashMap<>();
+    for (HarnessLayout.Place place : layout.places()) {
+      if (place.kind() == HarnessLayout.Kind.DUCKDB) {
+        duckDbCopies.put(place.catalog(), duckDbCopy(Path.of(place.location()),
+            work.resolve(place.catalog()), place.catalog()));
+      }
+    }
     Path lakeRoot = Files.createDirectories(work.resolve("lake"));
     Path lineitemDir = lineitemDirectory(demo, lakeRoot);
     List<String> lineitemColumns = parquetColumns(lineitemDir.resolve("lineitem.parquet"));
     LOG.info("Trino: data prepared in {} ms", millisSince(prepareStart));
 
     int port = freePort();
-    Path etc = configure(work, port, demo, duckdbCopy, lakeRoot);
+    Path etc = configure(work, port, layout, duckDbCopies, lakeRoot);
     Path log = work.resolve("trino.log");
     LOG.info("Trino: starting {} on 127.0.0.1:{} with {} (log: {})", VERSION, port, javaHome,
         log);
@@ -144,7 +154,13 @@ public final class TrinoSystem implements SystemUnderTest {
       LOG.info("Trino: an active node answers after {} ms (pid {})", millisSince(startNanos),
           process.pid());
       long catalogStart = System.nanoTime();
-      setUpLake(connection, lineitemDir, lineitemColumns, lakeRoot);
+      awaitCatalogs(connection, layout, "information_schema.tables");
+      Connection trino = connection;
+      whileNoNodes(() -> {
+        setUpLake(trino, lineitemDir, lineitemColumns, lakeRoot);
+        return null;
+      }, "setting up lake.tpch.lineitem");
+      awaitCatalogs(connection, layout, null);
       LOG.info("Trino: catalogs set up in {} ms", millisSince(catalogStart));
       String version;
       try (Statement s = connection.createStatement();
@@ -153,7 +169,7 @@ public final class TrinoSystem implements SystemUnderTest {
         version = rs.getString(1);
       }
       LOG.info("Trino {} ready in {} ms since launch", version, millisSince(startNanos));
-      return new TrinoSystem(process, connection, version, hook);
+      return new TrinoSystem(layout, process, connection, version, hook);
     } catch (Exception | Error e) {
       if (connection != null) {
         try {
@@ -177,8 +193,8 @@ public final class TrinoSystem implements SystemUnderTest {
   }
 
   @Override public String sql(int n) {
-    // The catalogs have the demo's names, so the demo's qualified names hold.
-    String sql = TpchQueries.forDemoLayout(n);
+    // The catalogs have Meridian's names, so Meridian's qualified names hold.
+    String sql = layout.qualified(n);
     if (n == 15) {
       sql = GROUP_BY_SUPPLIER_NO.matcher(sql).replaceAll("GROUP BY l_suppkey");
     }
@@ -281,7 +297,9 @@ public final class TrinoSystem implements SystemUnderTest {
   /** Extracts the server once under {@code work}, keeping only the plugins the catalogs need. */
   private static Path extract(Path tarball, Path work) throws IOException, InterruptedException {
     Path home = work.resolve("trino-server-" + VERSION);
-    if (Files.exists(home.resolve(EXTRACTED))) {
+    String marker = "plugins=" + String.join(",", PLUGINS) + "\n";
+    if (Files.exists(home.resolve(EXTRACTED))
+        && Files.readString(home.resolve(EXTRACTED)).equals(marker)) {
       return home;
     }
     if (Files.exists(home)) {
@@ -304,7 +322,7 @@ public final class TrinoSystem implements SystemUnderTest {
         throw new IOException("Trino " + VERSION + " has no plugin " + plugin + " in " + plugins);
       }
     }
-    Files.writeString(home.resolve(EXTRACTED), "plugins=" + String.join(",", PLUGINS) + "\n");
+    Files.writeString(home.resolve(EXTRACTED), marker);
     LOG.info("Trino: extracted in {} ms, kept plugins {}", millisSince(startNanos), PLUGINS);
     return home;
   }
@@ -324,14 +342,15 @@ public final class TrinoSystem implements SystemUnderTest {
   // ---- data Trino's connectors can read
 
   /**
-   * Writes a copy of the analytics database in DuckDB's 1.2 storage format, which the DuckDB
+   * Writes a copy of a DuckDB database file in DuckDB's 1.2 storage format, which the DuckDB
    * 1.3.0 inside Trino's connector can open; reuses it while it was made from the same source
    * file (path, size, modification time: one work directory serves data sets of several
    * scales).
    */
-  private static Path duckDbCopy(Path source, Path dir) throws IOException, SQLException {
-    Path copy = dir.resolve("analytics-v1.2.duckdb");
-    Path madeFrom = dir.resolve("analytics-v1.2.source");
+  private static Path duckDbCopy(Path source, Path dir, String name)
+      throws IOException, SQLException {
+    Path copy = dir.resolve(name + "-v1.2.duckdb");
+    Path madeFrom = dir.resolve(name + "-v1.2.source");
     String sourceSignature = source.toAbsolutePath() + " " + Files.size(source) + " "
         + Files.getLastModifiedTime(source).toMillis();
     if (Files.exists(copy) && Files.exists(madeFrom)
@@ -340,7 +359,7 @@ public final class TrinoSystem implements SystemUnderTest {
       return copy;
     }
     Files.createDirectories(dir);
-    Path tmp = dir.resolve("_analytics-v1.2.duckdb.tmp");
+    Path tmp = dir.resolve("_" + name + "-v1.2.duckdb.tmp");
     Files.deleteIfExists(tmp);
     Files.deleteIfExists(dir.resolve(tmp.getFileName() + ".wal"));
     long startNanos = System.nanoTime();
@@ -451,10 +470,50 @@ public final class TrinoSystem implements SystemUnderTest {
     Files.writeString(signature, current);
   }
 
+  /**
+   * Waits until a query can be scheduled on each catalog of the layout: right after a node is
+   * active, Trino may still answer "No nodes available to run query" for a while. With
+   * {@code relation} null, reads one row of one of the place's tables; else that relation of
+   * each catalog.
+   */
+  private static void awaitCatalogs(Connection trino, HarnessLayout layout, String relation)
+      throws Exception {
+    for (HarnessLayout.Place place : layout.places()) {
+      String table = layout.placeOfTable().entrySet().stream()
+          .filter(e -> e.getValue().equals(place)).map(java.util.Map.Entry::getKey)
+          .findFirst().orElseThrow();
+      String sql = "SELECT * FROM " + place.catalog() + "."
+          + (relation != null ? relation : place.schema() + "." + table) + " LIMIT 1";
+      whileNoNodes(() -> {
+        try (Statement s = trino.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+          return rs.next();
+        }
+      }, sql);
+    }
+  }
+
+  /** Calls {@code work} again while Trino answers "No nodes available", up to the timeout. */
+  private static <T> T whileNoNodes(java.util.concurrent.Callable<T> work, String what)
+      throws Exception {
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (true) {
+      try {
+        return work.call();
+      } catch (SQLException e) {
+        if (!String.valueOf(e.getMessage()).contains("No nodes available")
+            || System.nanoTime() > deadline) {
+          throw new SQLException("Trino failed " + what + ": " + e.getMessage(),
+              e.getSQLState(), e);
+        }
+        Thread.sleep(500);
+      }
+    }
+  }
+
   // ---- configuration
 
-  private static Path configure(Path work, int port, DemoEnvironment demo, Path duckdbCopy,
-      Path lakeRoot) throws IOException {
+  private static Path configure(Path work, int port, HarnessLayout layout,
+      java.util.Map<String, Path> duckDbCopies, Path lakeRoot) throws IOException {
     Path etc = work.resolve("etc");
     Path catalogs = etc.resolve("catalog");
     if (Files.exists(catalogs)) {
@@ -497,20 +556,33 @@ public final class TrinoSystem implements SystemUnderTest {
         "io.trino.server.Server=INFO",
         "io.airlift=WARN"));
 
-    write(catalogs.resolve("shop.properties"), List.of(
-        "connector.name=postgresql",
-        "connection-url=" + demo.postgresUrl(),
-        "connection-user=postgres",
-        "connection-password="));
-    write(catalogs.resolve("analytics.properties"), List.of(
-        "connector.name=duckdb",
-        "connection-url=jdbc:duckdb:" + duckdbCopy));
-    write(catalogs.resolve("lake.properties"), List.of(
-        "connector.name=hive",
-        "hive.metastore=file",
-        "hive.metastore.catalog.dir=local:///metastore",
-        "fs.native-local.enabled=true",
-        "local.location=" + lakeRoot));
+    for (HarnessLayout.Place place : layout.places()) {
+      Path file = catalogs.resolve(place.catalog() + ".properties");
+      switch (place.kind()) {
+      case POSTGRES -> write(file, List.of(
+          "connector.name=postgresql",
+          "connection-url=" + place.location(),
+          "connection-user=postgres",
+          "connection-password="));
+      case DUCKDB -> write(file, List.of(
+          "connector.name=duckdb",
+          "connection-url=jdbc:duckdb:" + duckDbCopies.get(place.catalog())));
+      case PARQUET -> write(file, List.of(
+          "connector.name=hive",
+          "hive.metastore=file",
+          "hive.metastore.catalog.dir=local:///metastore",
+          "fs.native-local.enabled=true",
+          "local.location=" + lakeRoot));
+      // Uncompressed HTTP, and String as varchar rather than varbinary (RUNBOOK).
+      case CLICKHOUSE -> write(file, List.of(
+          "connector.name=clickhouse",
+          "connection-url=" + place.location() + "?compress=0",
+          "connection-user=default",
+          "connection-password=",
+          "clickhouse.map-string-as-varchar=true"));
+      default -> throw new IllegalArgumentException("no Trino catalog for " + place);
+      }
+    }
     return etc;
   }
 

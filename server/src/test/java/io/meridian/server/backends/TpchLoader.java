@@ -18,6 +18,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Collection;
 import java.util.Properties;
 
 /**
@@ -30,11 +31,17 @@ public final class TpchLoader {
 
   /** Exports each table of the oracle as CSV into {@code dir}. */
   public static void exportCsv(Path colocated, Path dir) throws SQLException, IOException {
+    exportCsv(colocated, dir, TpchSchema.COLUMNS.keySet());
+  }
+
+  /** Exports some tables of the oracle as CSV into {@code dir}. */
+  public static void exportCsv(Path colocated, Path dir, Collection<String> tables)
+      throws SQLException, IOException {
     Files.createDirectories(dir);
     Properties p = io.meridian.adapter.duckdb.DuckDbDataSource.connectionProperties(true);
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + colocated, p);
          Statement s = c.createStatement()) {
-      for (String table : TpchSchema.COLUMNS.keySet()) {
+      for (String table : tables) {
         s.execute("COPY tpch." + table + " TO '" + dir.resolve(table + ".csv")
             + "' (FORMAT csv, HEADER false)");
       }
@@ -61,10 +68,16 @@ public final class TpchLoader {
   /** Creates database {@code tpch} in ClickHouse with MergeTree tables and loads them. */
   public static void loadClickHouse(int httpPort, Path csvDir)
       throws IOException, InterruptedException {
+    loadClickHouse(httpPort, csvDir, TpchSchema.COLUMNS.keySet());
+  }
+
+  /** Creates database {@code tpch} in ClickHouse with some MergeTree tables and loads them. */
+  public static void loadClickHouse(int httpPort, Path csvDir, Collection<String> tables)
+      throws IOException, InterruptedException {
     HttpClient http = HttpClient.newHttpClient();
     clickHouse(http, httpPort, "DROP DATABASE IF EXISTS tpch", null);
     clickHouse(http, httpPort, "CREATE DATABASE tpch", null);
-    for (String table : TpchSchema.COLUMNS.keySet()) {
+    for (String table : tables) {
       clickHouse(http, httpPort, "CREATE TABLE tpch." + table + " ("
           + clickHouseColumns(TpchSchema.COLUMNS.get(table)) + ") ENGINE = MergeTree ORDER BY ("
           + String.join(", ", TpchSchema.PRIMARY_KEYS.get(table)) + ")", null);
