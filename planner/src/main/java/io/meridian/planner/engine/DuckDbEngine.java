@@ -1,6 +1,8 @@
 package io.meridian.planner.engine;
 
+import io.meridian.adapter.ThreadScoped;
 import io.meridian.adapter.duckdb.DuckDbDataSource;
+import io.meridian.adapter.jdbc.BackendTransaction;
 import io.meridian.adapter.jdbc.CatalogDataSource;
 import io.meridian.adapter.jdbc.StatementCancellation;
 import io.meridian.planner.workload.FragmentCounters;
@@ -52,6 +54,17 @@ public final class DuckDbEngine {
   public static final String INPUT_PREFIX = "m_in_";
 
   private static final DuckDbEngine SHARED = new DuckDbEngine();
+
+  /**
+   * Threads that read an execution's inputs from their backends at the same time as the
+   * calling thread (daemon threads, made as needed, ended after a minute idle).
+   */
+  private static final java.util.concurrent.ExecutorService READERS =
+      java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "meridian-engine-reader");
+        t.setDaemon(true);
+        return t;
+      });
 
   private final DuckDbDataSource database =
       new DuckDbDataSource(":memory:", false, List.of());
@@ -137,9 +150,10 @@ public final class DuckDbEngine {
   }
 
   /**
-   * Runs a plan; called by generated code. Each input is read whole (in the calling thread, so
-   * a backend's transaction and errors stay where they belong) and shipped as Arrow; the result
-   * is read as it is produced.
+   * Runs a plan; called by generated code. Each input is read whole and shipped as Arrow;
+   * inputs that do not wait for each other's keys are read from their backends at the same time
+   * ({@link #readWave}; in the calling thread alone when a client transaction pins the backends'
+   * connections to it); the result is read as it is produced.
    *
    * @param inputs for each input of the plan: an {@link Enumerable} of rows (arrays, or bare
    *     values where the input is scalar) for {@link EngineInput.Source#JVM}, the backend's
@@ -162,22 +176,24 @@ public final class DuckDbEngine {
     try {
       long shippedRows = 0;
       long shippedBytes = 0;
-      for (int i : plan.readOrder()) {
-        EngineInput input = plan.inputs().get(i);
-        if (input.sameAs() >= 0) {
-          shipments[i] = shipments[input.sameAs()];
-          continue;
+      boolean parallel = BackendTransaction.current() == null;
+      for (List<Integer> wave : waves(plan)) {
+        List<Integer> reads = new ArrayList<>();
+        for (int i : wave) {
+          EngineInput input = plan.inputs().get(i);
+          if (input.sameAs() >= 0) {
+            shipments[i] = shipments[input.sameAs()];
+          } else {
+            reads.add(i);
+          }
         }
-        long start = System.nanoTime();
-        ArrowShipment shipment = read(plan, i, inputs[i], shipments, queryAllocator);
-        owned.add(shipment);
-        if (LOG.isDebugEnabled()) {
-          LOG.debug("input {}: {} rows in {} ms", i, shipment.rows(),
-              (System.nanoTime() - start) / 1_000_000);
+        for (Map.Entry<Integer, ArrowShipment> read
+            : readWave(plan, reads, inputs, shipments, queryAllocator, owned, parallel)
+                .entrySet()) {
+          shipments[read.getKey()] = read.getValue();
+          shippedRows += read.getValue().rows();
+          shippedBytes += read.getValue().bytes();
         }
-        shipments[i] = shipment;
-        shippedRows += shipment.rows();
-        shippedBytes += shipment.bytes();
       }
       LOG.debug("DuckDB engine: {} input(s), {} rows, {} bytes of Arrow", inputs.length,
           shippedRows, shippedBytes);
@@ -203,6 +219,140 @@ public final class DuckDbEngine {
       throw new IllegalStateException(connection == null ? e.getMessage()
           : "the DuckDB engine failed: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The inputs in waves: each input in the first wave whose inputs (a reduction's source, the
+   * input whose rows it shares) are all in earlier waves; within a wave, in read order.
+   */
+  static List<List<Integer>> waves(Plan plan) {
+    List<List<Integer>> waves = new ArrayList<>();
+    Set<Integer> done = new java.util.HashSet<>();
+    while (done.size() < plan.readOrder().size()) {
+      List<Integer> wave = new ArrayList<>();
+      for (int i : plan.readOrder()) {
+        EngineInput input = plan.inputs().get(i);
+        boolean ready = !done.contains(i)
+            && (input.sameAs() < 0 || done.contains(input.sameAs()))
+            && plan.reductionsOf(i).stream().allMatch(r -> done.contains(r.source()));
+        if (ready) {
+          wave.add(i);
+        }
+      }
+      if (wave.isEmpty()) {
+        throw new IllegalStateException("the engine's inputs depend on each other in a cycle");
+      }
+      done.addAll(wave);
+      waves.add(wave);
+    }
+    return waves;
+  }
+
+  /**
+   * Reads the inputs of one wave. With {@code parallel} (no client transaction pins the
+   * backends' connections to this thread) and two or more inputs from backends, those are read
+   * at the same time, one in this thread and the others on reader threads that carry this
+   * statement's cancellation and counters; inputs from the JVM are read in this thread. Each
+   * input read is added to {@code owned} as soon as it is read, so that a failure releases it.
+   * The time the parallel reads overlapped is taken off their counted times, in proportion, so
+   * that the counted reads add up to the wall time they took (calibration subtracts them from
+   * the engine's).
+   */
+  private static Map<Integer, ArrowShipment> readWave(Plan plan, List<Integer> reads,
+      Object[] inputs, ArrowShipment[] shipments, BufferAllocator allocator,
+      List<ArrowShipment> owned, boolean parallel) throws SQLException {
+    Map<Integer, ArrowShipment> read = new LinkedHashMap<>();
+    List<Integer> fromBackends = reads.stream()
+        .filter(i -> plan.inputs().get(i).source() != EngineInput.Source.JVM).toList();
+    if (!parallel || fromBackends.size() < 2) {
+      for (int i : reads) {
+        long start = System.nanoTime();
+        ArrowShipment shipment = read(plan, i, inputs[i], shipments, allocator);
+        synchronized (owned) {
+          owned.add(shipment);
+        }
+        if (LOG.isDebugEnabled()) {
+          LOG.debug("input {}: {} rows in {} ms", i, shipment.rows(),
+              (System.nanoTime() - start) / 1_000_000);
+        }
+        read.put(i, shipment);
+      }
+      return read;
+    }
+    StatementCancellation cancellation = StatementCancellation.current();
+    FragmentCounters counters = FragmentCounters.current();
+    long waveStart = System.nanoTime();
+    Map<Integer, java.util.concurrent.Future<long[]>> others = new LinkedHashMap<>();
+    ArrowShipment[] results = new ArrowShipment[inputs.length];
+    Throwable failure = null;
+    long[] ownNanos = new long[inputs.length];
+    try {
+      for (int i : fromBackends.subList(1, fromBackends.size())) {
+        others.put(i, READERS.submit(() -> {
+          try (ThreadScoped.Scope c = cancellation == null ? null : cancellation.enter();
+               ThreadScoped.Scope f = counters == null ? null : counters.enter()) {
+            long start = System.nanoTime();
+            ArrowShipment shipment = read(plan, i, inputs[i], shipments, allocator);
+            synchronized (owned) {
+              owned.add(shipment);
+            }
+            results[i] = shipment;
+            return new long[] {System.nanoTime() - start};
+          }
+        }));
+      }
+      for (int i : reads) {
+        if (others.containsKey(i)) {
+          continue;
+        }
+        long start = System.nanoTime();
+        ArrowShipment shipment = read(plan, i, inputs[i], shipments, allocator);
+        synchronized (owned) {
+          owned.add(shipment);
+        }
+        results[i] = shipment;
+        ownNanos[i] = System.nanoTime() - start;
+      }
+    } catch (SQLException | RuntimeException e) {
+      failure = e;
+    }
+    for (Map.Entry<Integer, java.util.concurrent.Future<long[]>> other : others.entrySet()) {
+      try {
+        ownNanos[other.getKey()] = other.getValue().get()[0];
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (failure == null) {
+          failure = e.getCause();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        if (failure == null) {
+          failure = new SQLException("interrupted while reading the engine's inputs", "57014",
+              e);
+        }
+      }
+    }
+    if (failure instanceof SQLException) {
+      throw (SQLException) failure;
+    } else if (failure instanceof RuntimeException) {
+      throw (RuntimeException) failure;
+    } else if (failure != null) {
+      throw new IllegalStateException(failure);
+    }
+    long wall = System.nanoTime() - waveStart;
+    long sum = 0;
+    for (int i : fromBackends) {
+      sum += ownNanos[i];
+    }
+    for (int i : reads) {
+      read.put(i, results[i]);
+      if (fromBackends.contains(i) && sum > wall) {
+        FragmentCounters.add(plan.inputs().get(i).fragmentId(), 0,
+            -(long) ((double) ownNanos[i] * (sum - wall) / sum), false);
+      }
+    }
+    LOG.debug("inputs {} read at the same time: {} ms of reads in {} ms", fromBackends,
+        sum / 1_000_000, wall / 1_000_000);
+    return read;
   }
 
   /** Reads input {@code i}, reduced by another's keys where the plan says so and it pays. */

@@ -5,6 +5,7 @@ import io.meridian.adapter.ThreadScoped;
 import org.apache.calcite.linq4j.AbstractEnumerable;
 import org.apache.calcite.linq4j.Enumerable;
 import org.apache.calcite.linq4j.Enumerator;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,6 +49,14 @@ public final class FragmentCounters {
   /** Makes these counters current on this thread until the returned scope is closed. */
   public ThreadScoped.Scope enter() {
     return CURRENT.enter(this);
+  }
+
+  /**
+   * Returns the counters current on this thread, or null; to carry them to a thread that works
+   * for the same statement.
+   */
+  public static @Nullable FragmentCounters current() {
+    return CURRENT.get();
   }
 
   /** Returns the rows fragment {@code id} produced, or -1 if it never ran. */

@@ -186,4 +186,60 @@ class DuckDbEngineTest {
       }
     }
   }
+
+  /**
+   * Inputs that wait for no other's keys are read in the first wave; a reduced input, and an
+   * input that takes another's rows, after what they wait for.
+   */
+  @Test void inputsAreReadInWavesOfThoseThatWaitForNothingUnread() {
+    EngineInput jvm = new EngineInput(EngineInput.Source.JVM, "", null, List.of("k"),
+        List.of(INT), false, -1, -1);
+    EngineInput backend = new EngineInput(EngineInput.Source.BACKEND_JDBC, "SELECT k FROM t",
+        org.apache.calcite.sql.dialect.PostgresqlSqlDialect.DEFAULT, List.of("k"),
+        List.of(INT), false, -1, -1);
+    DuckDbEngine.Plan plan = new DuckDbEngine.Plan("SELECT 1", List.of(jvm, backend, backend,
+        backend.sameAs(1)), List.of(new KeyReduction(2, 0, 0, 0, 1, 10, 10, 1.0, 10)),
+        List.of(0, 1, 2, 3), List.of(BIGINT));
+    assertThat(DuckDbEngine.waves(plan)).containsExactly(List.of(0, 1), List.of(2, 3));
+  }
+
+  /**
+   * Two inputs from backends are read at the same time and joined; when one of them fails,
+   * the execution fails with that input's error and releases what the other read (the query's
+   * Arrow allocator would refuse to close over a leaked buffer).
+   */
+  @Test void backendInputsReadAtTheSameTimeAreJoinedOrFailTogether() throws SQLException {
+    try (io.meridian.adapter.duckdb.DuckDbDataSource backend =
+             new io.meridian.adapter.duckdb.DuckDbDataSource(":memory:", false, List.of());
+         java.sql.Connection c = backend.getConnection();
+         java.sql.Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE t AS SELECT i::INTEGER AS k FROM range(1, 100001) r(i)");
+      EngineInput all = new EngineInput(EngineInput.Source.BACKEND_JDBC, "SELECT k FROM t",
+          org.apache.calcite.sql.dialect.PostgresqlSqlDialect.DEFAULT, List.of("k"),
+          List.of(INT), false, -1, -1);
+      EngineInput even = new EngineInput(EngineInput.Source.BACKEND_ARROW,
+          "SELECT * FROM (SELECT k FROM t WHERE k % 2 = 0) AS m_fragment(c1_0)",
+          org.apache.calcite.sql.dialect.PostgresqlSqlDialect.DEFAULT, List.of("k"),
+          List.of(INT), false, -1, -1);
+      DuckDbEngine.Plan plan = new DuckDbEngine.Plan(
+          "SELECT count(*) FROM m_in_0 JOIN m_in_1 ON c0_0 = c1_0", List.of(all, even),
+          List.of(), List.of(0, 1), List.of(BIGINT));
+      try (Enumerator<Object[]> e = DuckDbEngine.execute(plan,
+          new Object[] {backend, backend}).enumerator()) {
+        assertThat(e.moveNext()).isTrue();
+        assertThat(e.current()[0]).isEqualTo(50_000L);
+      }
+      EngineInput missing = new EngineInput(EngineInput.Source.BACKEND_JDBC,
+          "SELECT k FROM no_such_table", org.apache.calcite.sql.dialect.PostgresqlSqlDialect
+          .DEFAULT, List.of("k"), List.of(INT), false, -1, -1);
+      for (List<EngineInput> inputs : List.of(List.of(all, missing), List.of(missing, all))) {
+        DuckDbEngine.Plan failing = new DuckDbEngine.Plan(
+            "SELECT count(*) FROM m_in_0 JOIN m_in_1 ON c0_0 = c1_0", inputs, List.of(),
+            List.of(0, 1), List.of(BIGINT));
+        assertThatThrownBy(() -> DuckDbEngine.execute(failing,
+            new Object[] {backend, backend}).enumerator())
+            .hasMessageContaining("no_such_table");
+      }
+    }
+  }
 }

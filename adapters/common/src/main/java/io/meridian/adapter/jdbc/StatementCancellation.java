@@ -2,6 +2,7 @@ package io.meridian.adapter.jdbc;
 
 import io.meridian.adapter.ThreadScoped;
 
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,14 @@ public final class StatementCancellation {
   /** Makes this cancellation current on the calling thread until the scope is closed. */
   public ThreadScoped.Scope enter() {
     return CURRENT.enter(this);
+  }
+
+  /**
+   * Returns the cancellation current on this thread, or null; to carry it to a thread that
+   * works for the same statement.
+   */
+  public static @Nullable StatementCancellation current() {
+    return CURRENT.get();
   }
 
   /**

@@ -1,9 +1,6 @@
-package io.meridian.planner;
+package io.meridian.planner.engine;
 
 import io.meridian.cost.EngineCoefficients;
-import io.meridian.planner.engine.EngineColumn;
-import io.meridian.planner.engine.EngineInput;
-import io.meridian.planner.engine.KeyReduction;
 import io.meridian.planner.rel.BackendToEnumerableConverter;
 
 import org.apache.calcite.adapter.enumerable.EnumerableLimit;
