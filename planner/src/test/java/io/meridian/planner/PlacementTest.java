@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class PlacementTest {
   @Test void theJvmComesFirstAndDuckDbIsFoundThroughTheServiceLoader() {
     assertThat(ProcessingEngines.all()).extracting(ProcessingEngine::name)
-        .containsExactly("jvm", "duckdb");
+        .containsExactly("jvm", "duckdb", "backend");
     assertThat(ProcessingEngines.all().get(0)).isInstanceOf(JvmEngine.class);
     assertThat(ProcessingEngines.named("duckdb")).isInstanceOf(DuckDbProcessingEngine.class);
     assertThat(ProcessingEngines.named("spark")).isNull();
@@ -28,6 +28,6 @@ class PlacementTest {
     assertThat(Placement.parse("duckdb").name()).isEqualTo("duckdb");
     assertThatThrownBy(() -> Placement.parse("spark"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unknown placement 'spark': expected auto, jvm or duckdb");
+        .hasMessage("unknown placement 'spark': expected auto, jvm, duckdb or backend");
   }
 }

@@ -509,7 +509,7 @@ public final class DuckDbEngine {
    * went away as unavailable, any other failure with the catalog's name in front (never its
    * credentials).
    */
-  private static SQLException named(javax.sql.DataSource dataSource, Exception e)
+  static SQLException named(javax.sql.DataSource dataSource, Exception e)
       throws SQLException {
     CatalogDataSource catalog = dataSource.isWrapperFor(CatalogDataSource.class)
         ? dataSource.unwrap(CatalogDataSource.class) : null;

@@ -101,22 +101,11 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
     Map<RelNode, Integer> leafIndex = subplan.leafIndex();
     List<List<EngineColumn>> inputColumns = subplan.inputColumns();
     List<EngineColumn> outputColumns = subplan.outputColumns();
-    // The orders the JVM plan above may rely on (a merge join's input). Where there are
-    // several (the output of a merge join is ordered by either side's keys, which are equal),
-    // the first is the ORDER BY.
     List<RelCollation> collations =
         top.getTraitSet().getTraits(RelCollationTraitDef.INSTANCE);
-    RelCollation collation = collations == null || collations.isEmpty()
-        ? RelCollations.EMPTY : collations.get(0);
     String sql;
     try {
-      RelNode logical = toLogical(top, leafIndex, false);
-      if (!collation.getFieldCollations().isEmpty()
-          && !(logical instanceof Sort && ((Sort) logical).getCollation().equals(collation))) {
-        // The JVM plan above relies on this order (a merge join): DuckDB must deliver it.
-        logical = LogicalSort.create(logical, collation, null, null);
-      }
-      sql = EngineSql.write(logical, DuckDbSqlDialect.DEFAULT);
+      sql = EngineSql.write(logicalInOrder(top, leafIndex), DuckDbSqlDialect.DEFAULT);
       if (sql == null) {
         // Only the JVM binds parameters (the PlacementEngine keeps them out; this is the
         // backstop).
@@ -155,8 +144,27 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
         top.getCluster().traitSetOf(EnumerableConvention.INSTANCE)
             .replaceIfs(RelCollationTraitDef.INSTANCE,
                 () -> collations == null ? List.of() : collations),
-        top.getRowType(), NAME, plan, inputs, EngineSubplan.rows(mq, top), subplan.rowsIn(),
-        decision);
+        top.getRowType(), NAME, DuckDbEngine.class, plan, inputs, EngineSubplan.rows(mq, top),
+        subplan.rowsIn(), decision);
+  }
+
+  /**
+   * A logical copy of the subplan over scans of the inputs ({@link #toLogical}), sorted as the
+   * JVM plan above it may rely on (a merge join's input): where the subplan's output has
+   * several orders (a merge join's output is ordered by either side's keys, which are equal),
+   * the first is the ORDER BY.
+   */
+  static RelNode logicalInOrder(RelNode top, Map<RelNode, Integer> leafIndex) {
+    List<RelCollation> collations =
+        top.getTraitSet().getTraits(RelCollationTraitDef.INSTANCE);
+    RelCollation collation = collations == null || collations.isEmpty()
+        ? RelCollations.EMPTY : collations.get(0);
+    RelNode logical = toLogical(top, leafIndex, false);
+    if (!collation.getFieldCollations().isEmpty()
+        && !(logical instanceof Sort && ((Sort) logical).getCollation().equals(collation))) {
+      logical = LogicalSort.create(logical, collation, null, null);
+    }
+    return logical;
   }
 
   /**
@@ -165,7 +173,7 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
    * if the fragment is not one statement the engine can send (its rows then come from the
    * JVM). An order the fragment was given only for the JVM's merge joins is dropped.
    */
-  private static @Nullable EngineInput backendInput(RelNode leaf, int input,
+  static @Nullable EngineInput backendInput(RelNode leaf, int input,
       List<EngineColumn> columns) {
     EngineInput.Source source = EngineSubplan.transferOf(leaf);
     if (source == EngineInput.Source.JVM) {
@@ -264,7 +272,7 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
   }
 
   /** A logical copy of the subplan whose leaves are scans of the engine's inputs. */
-  private static RelNode toLogical(RelNode node, Map<RelNode, Integer> leafIndex,
+  static RelNode toLogical(RelNode node, Map<RelNode, Integer> leafIndex,
       boolean underJoin) {
     Integer leaf = leafIndex.get(node);
     RelOptCluster cluster = node.getCluster();

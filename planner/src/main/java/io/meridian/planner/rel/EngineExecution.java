@@ -43,6 +43,7 @@ import static java.util.Objects.requireNonNull;
  */
 public final class EngineExecution extends AbstractRelNode implements EnumerableRel {
   private final String engine;
+  private final Class<?> runtime;
   private final DuckDbEngine.Plan plan;
   private final ImmutableList<RelNode> inputs;
   private final double rows;
@@ -52,6 +53,8 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
   /**
    * Creates an engine execution.
    *
+   * @param runtime the class whose static {@code execute(DuckDbEngine.Plan, Object[])} runs the
+   *     plan (returning an {@code Enumerable<Object[]>}), called by generated code
    * @param plan what the engine runs and how each input reaches it
    * @param inputs the plan nodes that produce the inputs (a backend fragment whose statement
    *     the engine sends itself is shown, not run, from here)
@@ -59,11 +62,12 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
    *     per-row cost multiplies)
    */
   public EngineExecution(RelOptCluster cluster, RelTraitSet traits, RelDataType rowType,
-      String engine, DuckDbEngine.Plan plan, List<RelNode> inputs, double rows, double rowsIn,
-      String decision) {
+      String engine, Class<?> runtime, DuckDbEngine.Plan plan, List<RelNode> inputs,
+      double rows, double rowsIn, String decision) {
     super(cluster, traits);
     this.rowType = requireNonNull(rowType, "rowType");
     this.engine = requireNonNull(engine, "engine");
+    this.runtime = requireNonNull(runtime, "runtime");
     this.plan = requireNonNull(plan, "plan");
     this.inputs = ImmutableList.copyOf(inputs);
     this.rows = rows;
@@ -100,8 +104,8 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
   }
 
   @Override public RelNode copy(RelTraitSet traitSet, List<RelNode> newInputs) {
-    return new EngineExecution(getCluster(), traitSet, rowType, engine, plan, newInputs, rows,
-        rowsIn, decision);
+    return new EngineExecution(getCluster(), traitSet, rowType, engine, runtime, plan,
+        newInputs, rows, rowsIn, decision);
   }
 
   @Override protected RelDataType deriveRowType() {
@@ -127,6 +131,12 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
       shipped.append(i > 0 ? ", " : "").append(DuckDbEngine.inputName(i)).append(": ");
       if (input.sameAs() >= 0) {
         shipped.append("the rows of ").append(DuckDbEngine.inputName(input.sameAs()));
+        continue;
+      }
+      if (!engine.equals("duckdb")) {
+        // An engine that is a backend: its own fragments run there, other rows are sent to it.
+        shipped.append(input.fromBackend() ? "runs in the backend" : "rows from the JVM, sent"
+            + " as VALUES");
         continue;
       }
       switch (input.source()) {
@@ -180,7 +190,7 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
     PhysType physType = PhysTypeImpl.of(implementor.getTypeFactory(), getRowType(),
         JavaRowFormat.ARRAY, false);
     builder.add(Expressions.return_(null, Expressions.call(FragmentCounters.class, "counted",
-        Expressions.call(DuckDbEngine.class, "execute",
+        Expressions.call(runtime, "execute",
             implementor.stash(new DuckDbEngine.Plan(plan.sql(), specs, plan.reductions(),
                 plan.readOrder(), plan.output()), DuckDbEngine.Plan.class),
             Expressions.newArrayInit(Object.class, inputExpressions)),

@@ -1,0 +1,271 @@
+package io.meridian.planner.engine;
+
+import io.meridian.adapter.jdbc.BackendTransaction;
+
+import org.apache.calcite.linq4j.AbstractEnumerable;
+import org.apache.calcite.linq4j.Enumerable;
+import org.apache.calcite.linq4j.Enumerator;
+import org.apache.calcite.sql.SqlDialect;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Runs a subplan in the backend that holds its big input ({@link ShipToBackendEngine}): the
+ * small inputs' rows are read in the JVM and written into the statement as {@code VALUES}, and
+ * the backend runs
+ * {@code WITH m_in_0 (c0_0, ...) AS (<its own fragment>), m_in_1 (c1_0, ...) AS (VALUES ...)
+ * <the subplan over m_in_0, m_in_1, ...>}; its result is read as it is produced.
+ */
+public final class BackendShipment {
+  private static final Logger LOG = LoggerFactory.getLogger(BackendShipment.class);
+
+  private BackendShipment() {
+  }
+
+  /**
+   * Prepares the statement in the backend over empty small inputs, so that what the backend
+   * cannot run is found at planning time. Refused within a client transaction (a statement the
+   * backend rejects would abort the transaction).
+   */
+  static void check(DataSource dataSource, String sql, List<EngineInput> inputs)
+      throws SQLException {
+    if (BackendTransaction.current() != null) {
+      throw new SQLException("not within a client transaction");
+    }
+    List<List<?>> none = new ArrayList<>();
+    inputs.forEach(i -> none.add(List.of()));
+    String statement = statement(sql, inputs, none);
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement p = c.prepareStatement(statement)) {
+      p.getMetaData();
+    }
+  }
+
+  /** Runs a plan; called by generated code. {@code inputs}: as for the DuckDB engine. */
+  public static Enumerable<Object[]> execute(DuckDbEngine.Plan plan, Object[] inputs) {
+    return new AbstractEnumerable<>() {
+      @Override public Enumerator<Object[]> enumerator() {
+        return open(plan, inputs);
+      }
+    };
+  }
+
+  private static Enumerator<Object[]> open(DuckDbEngine.Plan plan, Object[] inputs) {
+    DataSource dataSource = null;
+    List<List<?>> rows = new ArrayList<>();
+    for (int i = 0; i < inputs.length; i++) {
+      EngineInput input = plan.inputs().get(i);
+      if (input.fromBackend()) {
+        dataSource = (DataSource) inputs[i];
+        rows.add(List.of());
+        continue;
+      }
+      List<Object> read = new ArrayList<>();
+      try (Enumerator<?> e = ((Enumerable<?>) inputs[i]).enumerator()) {
+        while (e.moveNext()) {
+          read.add(e.current());
+        }
+      }
+      rows.add(read);
+    }
+    if (dataSource == null) {
+      throw new IllegalStateException("a shipment needs the backend's own input");
+    }
+    String statement = statement(plan.sql(), plan.inputs(), rows);
+    LOG.debug("shipping {} rows into the backend in {} characters of SQL",
+        rows.stream().mapToInt(List::size).sum(), statement.length());
+    Connection connection = null;
+    Statement s = null;
+    try {
+      connection = dataSource.getConnection();
+      s = connection.createStatement();
+      ResultSet rs = s.executeQuery(statement);
+      return new Rows(rs, s, connection, plan.output());
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(s, connection);
+      try {
+        throw DuckDbEngine.named(dataSource, e);
+      } catch (SQLException named) {
+        throw new IllegalStateException(named.getMessage(), named);
+      }
+    }
+  }
+
+  /** The statement the backend runs: the inputs as named subqueries, then the subplan. */
+  static String statement(String sql, List<EngineInput> inputs, List<List<?>> rows) {
+    SqlDialect dialect = inputs.stream().map(EngineInput::dialect)
+        .filter(java.util.Objects::nonNull).findFirst().orElseThrow();
+    StringBuilder out = new StringBuilder("WITH ");
+    for (int i = 0; i < inputs.size(); i++) {
+      EngineInput input = inputs.get(i);
+      out.append(i > 0 ? ", " : "").append(dialect.quoteIdentifier(DuckDbEngine.inputName(i)))
+          .append(" (");
+      for (int j = 0; j < input.columns().size(); j++) {
+        out.append(j > 0 ? ", " : "")
+            .append(dialect.quoteIdentifier(DuckDbEngine.columnName(i, j)));
+      }
+      out.append(") AS (");
+      if (input.fromBackend()) {
+        out.append(input.sql());
+      } else if (rows.get(i).isEmpty()) {
+        out.append("SELECT ");
+        for (int j = 0; j < input.columns().size(); j++) {
+          out.append(j > 0 ? ", " : "").append("CAST(NULL AS ")
+              .append(typeName(input.columns().get(j))).append(')');
+        }
+        out.append(" WHERE 1 = 0");
+      } else {
+        out.append("VALUES ");
+        boolean first = true;
+        for (Object row : rows.get(i)) {
+          out.append(first ? "(" : ", (");
+          first = false;
+          for (int j = 0; j < input.columns().size(); j++) {
+            Object value = input.scalar() ? row : ((Object[]) row)[j];
+            EngineColumn column = input.columns().get(j);
+            out.append(j > 0 ? ", " : "").append("CAST(").append(literal(value, column, dialect))
+                .append(" AS ").append(typeName(column)).append(')');
+          }
+          out.append(')');
+        }
+      }
+      out.append(')');
+    }
+    return out.append(' ').append(sql).toString();
+  }
+
+  /** The column's type as PostgreSQL and DuckDB both spell it. */
+  static String typeName(EngineColumn column) {
+    switch (column.type()) {
+    case TINYINT:
+      return "SMALLINT";
+    case FLOAT:
+    case DOUBLE:
+      return "DOUBLE PRECISION";
+    case DECIMAL:
+      return "DECIMAL(" + column.precision() + ", " + column.scale() + ")";
+    case CHAR:
+      return "VARCHAR";
+    default:
+      return column.type().getName();
+    }
+  }
+
+  /** A value of the JVM's row representation as a SQL literal of the dialect. */
+  static String literal(Object value, EngineColumn column, SqlDialect dialect) {
+    if (value == null) {
+      return "NULL";
+    }
+    switch (column.type()) {
+    case BOOLEAN:
+      return ((Boolean) value) ? "TRUE" : "FALSE";
+    case REAL:
+    case FLOAT:
+    case DOUBLE:
+      double d = ((Number) value).doubleValue();
+      return Double.isFinite(d) ? Double.toString(d)
+          : dialect.quoteStringLiteral(Double.isNaN(d) ? "NaN" : d > 0 ? "Infinity"
+              : "-Infinity");
+    case DECIMAL:
+      return ((BigDecimal) value).toPlainString();
+    case CHAR:
+    case VARCHAR:
+      return dialect.quoteStringLiteral((String) value);
+    case DATE:
+      return dialect.quoteStringLiteral(
+          LocalDate.ofEpochDay(((Number) value).longValue()).toString());
+    case TIME:
+      return dialect.quoteStringLiteral(
+          LocalTime.ofNanoOfDay(((Number) value).longValue() * 1_000_000).toString());
+    case TIMESTAMP:
+      long millis = ((Number) value).longValue();
+      return dialect.quoteStringLiteral(LocalDateTime.ofEpochSecond(
+          Math.floorDiv(millis, 1000), (int) Math.floorMod(millis, 1000) * 1_000_000,
+          ZoneOffset.UTC).toString().replace('T', ' '));
+    default:
+      return value.toString();
+    }
+  }
+
+  private static void closeQuietly(Statement s, Connection c) {
+    try {
+      if (s != null) {
+        s.close();
+      }
+      if (c != null) {
+        c.close();
+      }
+    } catch (SQLException e) {
+      LOG.debug("closing a shipment's statement", e);
+    }
+  }
+
+  /** The backend's result, read row by row. */
+  private static final class Rows implements Enumerator<Object[]> {
+    private final ResultSet resultSet;
+    private final Statement statement;
+    private final Connection connection;
+    private final List<EngineColumn> columns;
+    private Object[] current;
+    private boolean closed;
+
+    Rows(ResultSet resultSet, Statement statement, Connection connection,
+        List<EngineColumn> columns) {
+      this.resultSet = resultSet;
+      this.statement = statement;
+      this.connection = connection;
+      this.columns = columns;
+    }
+
+    @Override public Object[] current() {
+      return current;
+    }
+
+    @Override public boolean moveNext() {
+      try {
+        if (closed || !resultSet.next()) {
+          return false;
+        }
+        Object[] row = new Object[columns.size()];
+        for (int i = 0; i < row.length; i++) {
+          row[i] = DuckDbEngine.value(resultSet, i + 1, columns.get(i));
+        }
+        current = row;
+        return true;
+      } catch (SQLException e) {
+        throw new IllegalStateException("the backend failed: " + e.getMessage(), e);
+      }
+    }
+
+    @Override public void reset() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        resultSet.close();
+      } catch (SQLException e) {
+        LOG.debug("closing a shipment's result", e);
+      }
+      closeQuietly(statement, connection);
+    }
+  }
+}
