@@ -27,9 +27,12 @@ class TpchFederatedIT {
     fixture = DemoServerFixture.get();
   }
 
-  /** Every query under every placement: chosen by cost, forced into the JVM, into DuckDB. */
+  /**
+   * Every query under every placement: chosen by cost, forced into the JVM, into DuckDB, into
+   * the backend holding the big input (where the others are small).
+   */
   static Stream<Arguments> queries() {
-    return Stream.of("auto", "jvm", "duckdb").flatMap(placement ->
+    return Stream.of("auto", "jvm", "duckdb", "backend").flatMap(placement ->
         IntStream.rangeClosed(1, 22).mapToObj(n -> Arguments.of(n, placement)));
   }
 

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Meridian serving the layout's catalogs in this process, queried as a client sees it: the Avatica thin
  * driver over HTTP on loopback. {@code placement} is {@code auto} (the plans Meridian chooses) or
- * a forced placement of every cross-backend operator ({@code jvm}, {@code duckdb}); with
+ * a forced placement of every cross-backend operator ({@code jvm}, {@code duckdb},
+ * {@code backend}: into the backend holding the big input, wherever the others are small); with
  * {@code reduce} false, the engine's inputs are never narrowed by each other's join keys (the
  * session property {@code reduction=off}).
  */

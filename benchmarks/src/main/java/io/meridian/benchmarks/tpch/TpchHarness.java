@@ -57,7 +57,8 @@ public final class TpchHarness {
 
   /** Every system the harness knows, in the order it runs them by default. */
   static final List<String> ALL_SYSTEMS = List.of("duckdb-colocated", "meridian",
-      "meridian-duckdb", "meridian-jvm", "meridian-noreduce", "trino", "calcite");
+      "meridian-duckdb", "meridian-jvm", "meridian-backend", "meridian-noreduce", "trino",
+      "calcite");
 
   /** The harness's settings, from the command line. */
   record Options(double scale, String layout, List<String> systems, List<Integer> queries,
@@ -258,6 +259,8 @@ public final class TpchHarness {
       return new MeridianSystem(layout, options.dataDir(), "jvm", true, options.analyze());
     case "meridian-duckdb":
       return new MeridianSystem(layout, options.dataDir(), "duckdb", true, options.analyze());
+    case "meridian-backend":
+      return new MeridianSystem(layout, options.dataDir(), "backend", true, options.analyze());
     case "meridian-noreduce":
       return new MeridianSystem(layout, options.dataDir(), "auto", false, options.analyze());
     case "trino":

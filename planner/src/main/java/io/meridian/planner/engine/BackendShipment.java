@@ -1,11 +1,17 @@
 package io.meridian.planner.engine;
 
+import io.meridian.adapter.duckdb.DuckDbDataSource;
 import io.meridian.adapter.jdbc.BackendTransaction;
+
+import org.apache.arrow.c.ArrowArrayStream;
+import org.apache.arrow.c.Data;
+import org.apache.arrow.memory.BufferAllocator;
 
 import org.apache.calcite.linq4j.AbstractEnumerable;
 import org.apache.calcite.linq4j.Enumerable;
 import org.apache.calcite.linq4j.Enumerator;
 import org.apache.calcite.sql.SqlDialect;
+import org.duckdb.DuckDBConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +31,9 @@ import javax.sql.DataSource;
 
 /**
  * Runs a subplan in the backend that holds its big input ({@link ShipToBackendEngine}): the
- * small inputs' rows are read in the JVM and written into the statement as {@code VALUES}, and
- * the backend runs
+ * small inputs' rows are read in the JVM and sent along, as Arrow streams registered with the
+ * connection of a DuckDB-based backend, as {@code VALUES} written into the statement for
+ * another, and the backend runs
  * {@code WITH m_in_0 (c0_0, ...) AS (<its own fragment>), m_in_1 (c1_0, ...) AS (VALUES ...)
  * <the subplan over m_in_0, m_in_1, ...>}; its result is read as it is produced.
  */
@@ -48,7 +55,7 @@ public final class BackendShipment {
     }
     List<List<?>> none = new ArrayList<>();
     inputs.forEach(i -> none.add(List.of()));
-    String statement = statement(sql, inputs, none);
+    String statement = statement(sql, inputs, none, false);
     try (Connection c = dataSource.getConnection();
          PreparedStatement p = c.prepareStatement(statement)) {
       p.getMetaData();
@@ -66,37 +73,76 @@ public final class BackendShipment {
 
   private static Enumerator<Object[]> open(DuckDbEngine.Plan plan, Object[] inputs) {
     DataSource dataSource = null;
-    List<List<?>> rows = new ArrayList<>();
     for (int i = 0; i < inputs.length; i++) {
-      EngineInput input = plan.inputs().get(i);
-      if (input.fromBackend()) {
+      if (plan.inputs().get(i).fromBackend()) {
         dataSource = (DataSource) inputs[i];
-        rows.add(List.of());
-        continue;
       }
-      List<Object> read = new ArrayList<>();
-      try (Enumerator<?> e = ((Enumerable<?>) inputs[i]).enumerator()) {
-        while (e.moveNext()) {
-          read.add(e.current());
-        }
-      }
-      rows.add(read);
     }
     if (dataSource == null) {
       throw new IllegalStateException("a shipment needs the backend's own input");
     }
-    String statement = statement(plan.sql(), plan.inputs(), rows);
-    LOG.debug("shipping {} rows into the backend in {} characters of SQL",
-        rows.stream().mapToInt(List::size).sum(), statement.length());
+    boolean arrow;
+    try {
+      arrow = dataSource.isWrapperFor(DuckDbDataSource.class);
+    } catch (SQLException e) {
+      arrow = false;
+    }
+    BufferAllocator allocator = arrow
+        ? DuckDbEngine.allocator().newChildAllocator("shipment", 0, Long.MAX_VALUE) : null;
+    List<List<?>> rows = new ArrayList<>();
+    List<ArrowShipment> shipments = new ArrayList<>();
     Connection connection = null;
     Statement s = null;
+    List<ArrowArrayStream> streams = new ArrayList<>();
+    List<String> views = new ArrayList<>();
     try {
+      for (int i = 0; i < inputs.length; i++) {
+        EngineInput input = plan.inputs().get(i);
+        if (input.fromBackend()) {
+          rows.add(List.of());
+          shipments.add(null);
+          continue;
+        }
+        try (Enumerator<?> e = ((Enumerable<?>) inputs[i]).enumerator()) {
+          if (arrow) {
+            shipments.add(ArrowShipment.read(allocator, e, input.scalar(), input.columns(), i));
+            rows.add(List.of());
+          } else {
+            List<Object> read = new ArrayList<>();
+            while (e.moveNext()) {
+              read.add(e.current());
+            }
+            rows.add(read);
+            shipments.add(null);
+          }
+        }
+      }
       connection = dataSource.getConnection();
+      String statement;
+      if (arrow) {
+        // A DuckDB-based backend takes the small inputs as Arrow streams, registered with the
+        // connection for this statement.
+        DuckDBConnection duckdb = connection.unwrap(DuckDBConnection.class);
+        for (int i = 0; i < shipments.size(); i++) {
+          if (shipments.get(i) != null) {
+            ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
+            streams.add(stream);
+            Data.exportArrayStream(allocator, shipments.get(i).reader(allocator, i), stream);
+            String view = "m_ship_" + i;
+            duckdb.registerArrowStream(view, stream);
+            views.add(view);
+          }
+        }
+        statement = statement(plan.sql(), plan.inputs(), rows, true);
+      } else {
+        statement = statement(plan.sql(), plan.inputs(), rows, false);
+      }
+      LOG.debug("running a subplan in its backend, {} characters of SQL", statement.length());
       s = connection.createStatement();
       ResultSet rs = s.executeQuery(statement);
-      return new Rows(rs, s, connection, plan.output());
+      return new Rows(rs, s, connection, plan.output(), shipments, streams, views, allocator);
     } catch (SQLException | RuntimeException e) {
-      closeQuietly(s, connection);
+      release(s, connection, shipments, streams, views, allocator);
       try {
         throw DuckDbEngine.named(dataSource, e);
       } catch (SQLException named) {
@@ -105,8 +151,36 @@ public final class BackendShipment {
     }
   }
 
+  /** Drops the views, then closes the statement, connection, Arrow data and allocator. */
+  private static void release(Statement s, Connection c, List<ArrowShipment> shipments,
+      List<ArrowArrayStream> streams, List<String> views, BufferAllocator allocator) {
+    try {
+      if (s != null) {
+        s.close();
+      }
+      if (c != null) {
+        if (!views.isEmpty()) {
+          try (Statement drop = c.createStatement()) {
+            for (String view : views) {
+              drop.execute("DROP VIEW IF EXISTS " + view);
+            }
+          }
+        }
+        c.close();
+      }
+    } catch (SQLException | RuntimeException e) {
+      LOG.debug("closing a shipment's statement", e);
+    }
+    streams.forEach(ArrowArrayStream::close);
+    shipments.stream().filter(java.util.Objects::nonNull).forEach(ArrowShipment::close);
+    if (allocator != null) {
+      allocator.close();
+    }
+  }
+
   /** The statement the backend runs: the inputs as named subqueries, then the subplan. */
-  static String statement(String sql, List<EngineInput> inputs, List<List<?>> rows) {
+  static String statement(String sql, List<EngineInput> inputs, List<List<?>> rows,
+      boolean arrow) {
     SqlDialect dialect = inputs.stream().map(EngineInput::dialect)
         .filter(java.util.Objects::nonNull).findFirst().orElseThrow();
     StringBuilder out = new StringBuilder("WITH ");
@@ -121,6 +195,8 @@ public final class BackendShipment {
       out.append(") AS (");
       if (input.fromBackend()) {
         out.append(input.sql());
+      } else if (arrow) {
+        out.append("SELECT * FROM m_ship_").append(i);
       } else if (rows.get(i).isEmpty()) {
         out.append("SELECT ");
         for (int j = 0; j < input.columns().size(); j++) {
@@ -201,34 +277,30 @@ public final class BackendShipment {
     }
   }
 
-  private static void closeQuietly(Statement s, Connection c) {
-    try {
-      if (s != null) {
-        s.close();
-      }
-      if (c != null) {
-        c.close();
-      }
-    } catch (SQLException e) {
-      LOG.debug("closing a shipment's statement", e);
-    }
-  }
-
   /** The backend's result, read row by row. */
   private static final class Rows implements Enumerator<Object[]> {
     private final ResultSet resultSet;
     private final Statement statement;
     private final Connection connection;
     private final List<EngineColumn> columns;
+    private final List<ArrowShipment> shipments;
+    private final List<ArrowArrayStream> streams;
+    private final List<String> views;
+    private final BufferAllocator allocator;
     private Object[] current;
     private boolean closed;
 
     Rows(ResultSet resultSet, Statement statement, Connection connection,
-        List<EngineColumn> columns) {
+        List<EngineColumn> columns, List<ArrowShipment> shipments,
+        List<ArrowArrayStream> streams, List<String> views, BufferAllocator allocator) {
       this.resultSet = resultSet;
       this.statement = statement;
       this.connection = connection;
       this.columns = columns;
+      this.shipments = shipments;
+      this.streams = streams;
+      this.views = views;
+      this.allocator = allocator;
     }
 
     @Override public Object[] current() {
@@ -265,7 +337,7 @@ public final class BackendShipment {
       } catch (SQLException e) {
         LOG.debug("closing a shipment's result", e);
       }
-      closeQuietly(statement, connection);
+      release(statement, connection, shipments, streams, views, allocator);
     }
   }
 }

@@ -73,6 +73,11 @@ public final class DuckDbEngine {
   private DuckDbEngine() {
   }
 
+  /** Returns the allocator of the Arrow data the engines of this process ship. */
+  static BufferAllocator allocator() {
+    return SHARED.allocator;
+  }
+
   /** Returns the engine every connection of this process shares. */
   public static DuckDbEngine shared() {
     return SHARED;

@@ -24,8 +24,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * The backend that holds a subplan's big input as the place to run the whole subplan: the
- * other inputs, small by the estimates, are read first and sent to it as {@code VALUES} (the
- * "ship the small side" alternative), so the big input's rows never leave their backend; only
+ * other inputs, small by the estimates, are read first and sent to it (the "ship the small side"
+ * alternative), so the big input's rows never leave their backend; only
  * the subplan's result does ({@link BackendShipment} runs it).
  *
  * <p>It takes a subplan when every input is one backend fragment, the largest input's backend
@@ -96,10 +96,15 @@ public final class ShipToBackendEngine implements ProcessingEngine {
     }
     double cost = coefficients.get("ship.fixed")
         + subplan.rowsIn() * coefficients.get(rowCpuKey(target.dialect));
+    // Sent as Arrow to a DuckDB-based backend, as VALUES to another.
+    double send = target.dialect instanceof DuckDbSqlDialect
+        ? coefficients.get("transfer.arrow.value") : coefficients.get("ship.value");
     for (int i = 0; i < subplan.leaves().size(); i++) {
-      if (subplan.leaves().get(i).getInput(0).getConvention() != target) {
-        cost += subplan.values(i)
-            * (coefficients.get("transfer.jdbc.value") + coefficients.get("ship.value"));
+      RelNode leaf = subplan.leaves().get(i);
+      if (leaf.getInput(0).getConvention() != target) {
+        cost += subplan.values(i) * (send + (EngineSubplan.transferOf(leaf)
+            == EngineInput.Source.BACKEND_ARROW ? coefficients.get("transfer.arrow.value")
+            : coefficients.get("transfer.jdbc.value")));
       }
     }
     return cost;

@@ -85,8 +85,9 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
   /**
    * One fragment: {@code engine} is the catalog whose backend runs it, or {@code duckdb} for
    * Meridian's embedded engine; {@code role} says how its rows move: {@code jdbc} (read into the
-   * JVM), {@code engine} (the engine's result, read into the JVM) or {@code arrow} (shipped from
-   * the backend into the engine as Arrow). {@code id} matches
+   * JVM), {@code engine} (the engine's result, read into the JVM), {@code arrow} (shipped from
+   * the backend into the engine as Arrow) or {@code inside} (run inside the statement of an
+   * engine that is its own backend: its rows do not move). {@code id} matches
    * {@link FragmentCounters#rows}. {@code feedbackKey} names a filtered scan whose observed
    * rows later estimates use ({@link ObservedCardinalities}), or is null.
    *
@@ -125,7 +126,7 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
     Set<String> catalogs = new TreeSet<>();
     Set<String> tables = new TreeSet<>();
     List<Fragment> fragments = new ArrayList<>();
-    collect(root, mq, catalogs, tables, fragments, false, -1);
+    collect(root, mq, catalogs, tables, fragments, "jdbc", -1);
     List<Edge> edges = new ArrayList<>();
     jvmEdges(root, mq, edges);
     return new PlanSummary(placement, List.copyOf(catalogs), List.copyOf(tables),
@@ -201,7 +202,7 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
   }
 
   private static void collect(RelNode node, RelMetadataQuery mq, Set<String> catalogs,
-      Set<String> tables, List<Fragment> fragments, boolean engineInput, int parent) {
+      Set<String> tables, List<Fragment> fragments, String role, int parent) {
     CatalogDataSource source = dataSourceOf(node.getConvention());
     if (source != null) {
       catalogs.add(source.catalog());
@@ -212,7 +213,7 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
     if (node instanceof BackendToEnumerableConverter) {
       CatalogDataSource backend = dataSourceOf(node.getInput(0).getConvention());
       fragments.add(new Fragment(node.getId(), backend == null ? "?" : backend.catalog(),
-          engineInput ? "arrow" : "jdbc", rows(mq, node),
+          role, rows(mq, node),
           ObservedCardinalities.key(node.getInput(0)), parent,
           backend == null ? "?" : backend.type(), scannedRows(node.getInput(0), mq), 0,
           bytes(mq, node), node.getRowType().getFieldCount()));
@@ -222,12 +223,24 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
           "engine", rows(mq, node), null, parent,
           engine.engine().toLowerCase(Locale.ROOT) + "-engine", 0, engine.rowsIn(),
           bytes(mq, node), node.getRowType().getFieldCount()));
-      parent = node.getId();
     }
     for (int i = 0; i < node.getInputs().size(); i++) {
-      collect(node.getInput(i), mq, catalogs, tables, fragments,
-          node instanceof EngineExecution && ((EngineExecution) node).input(i).source()
-              == EngineInput.Source.BACKEND_ARROW, parent);
+      String inputRole = "jdbc";
+      int inputParent = parent;
+      if (node instanceof EngineExecution) {
+        EngineExecution engine = (EngineExecution) node;
+        if (engine.engine().equals("duckdb")) {
+          inputParent = node.getId();
+          if (engine.input(i).source() == EngineInput.Source.BACKEND_ARROW) {
+            inputRole = "arrow";
+          }
+        } else if (engine.input(i).fromBackend()) {
+          // An engine that is a backend runs its own fragments inside its statement: their
+          // rows never move. What it is sent, the JVM reads.
+          inputRole = "inside";
+        }
+      }
+      collect(node.getInput(i), mq, catalogs, tables, fragments, inputRole, inputParent);
     }
   }
 

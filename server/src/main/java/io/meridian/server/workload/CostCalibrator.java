@@ -201,7 +201,7 @@ public final class CostCalibrator implements CostModel.Calibrator, AutoCloseable
               rs.getDouble(1) * 1000, Map.of("enumerable.row-cpu", rs.getDouble(2)))));
       query(c, "SELECT f.self_ms, f.rows_in FROM log.fragments f JOIN log.queries q"
           + " ON f.query_id = q.query_id WHERE " + trusted + " AND f.role = 'engine'"
-          + " AND f.self_ms IS NOT NULL", parameter, rs -> out.add(new Observation(
+          + " AND f.engine = 'duckdb' AND f.self_ms IS NOT NULL", parameter, rs -> out.add(new Observation(
               Family.ENGINE, rs.getDouble(1) * 1000,
               Map.of("duckdb-engine.row-cpu", rs.getDouble(2)))));
       query(c, "SELECT f.elapsed_ms, f.moved_rows, f.scanned_rows, f.backend_type, f.role,"

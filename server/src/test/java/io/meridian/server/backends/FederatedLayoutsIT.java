@@ -64,7 +64,7 @@ class FederatedLayoutsIT {
   }
 
   static Stream<Arguments> queries() {
-    return Stream.of("A", "B").flatMap(layout -> Stream.of("auto", "jvm", "duckdb")
+    return Stream.of("A", "B").flatMap(layout -> Stream.of("auto", "jvm", "duckdb", "backend")
         .flatMap(placement -> IntStream.rangeClosed(1, 22)
             .mapToObj(n -> Arguments.of(layout, n, placement))));
   }
