@@ -20,6 +20,8 @@ import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.RelRoot;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.sql.SqlExplain;
+import org.apache.calcite.sql.SqlExplainFormat;
+import org.apache.calcite.sql.SqlExplainLevel;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.validate.SqlValidator;
@@ -173,6 +175,7 @@ public class MeridianPrepare extends CalcitePrepareImpl {
               needsValidation);
         }
         init(runtimeContextClass);
+        PlacementEngine.forgetDecisions();
         SqlNode validated = needsValidation ? validator.validate(query) : query;
         StatementTranslator.Translation translation =
             StatementTranslator.translate(validated, validator, context.getRootSchema());
@@ -197,6 +200,37 @@ public class MeridianPrepare extends CalcitePrepareImpl {
               explain.getDetailLevel());
         }
         return implement(root.withKind(sqlNodeOriginal.getKind()));
+      }
+
+      /**
+       * The plan as Calcite writes it, followed (in text form) by a line for each subplan
+       * another engine could have taken that stayed in the JVM, with every engine's cost.
+       */
+      @Override protected PreparedResult createPreparedExplanation(
+          @Nullable RelDataType resultType, RelDataType parameterRowType,
+          @Nullable RelRoot root, SqlExplainFormat format, SqlExplainLevel detailLevel) {
+        List<String> kept = format == SqlExplainFormat.TEXT ? PlacementEngine.keptInJvm()
+            : List.of();
+        return new org.apache.calcite.prepare.Prepare.PreparedExplain(resultType,
+            parameterRowType, root, format, detailLevel) {
+          @Override public String getCode() {
+            StringBuilder code = new StringBuilder(super.getCode());
+            for (String decision : kept) {
+              code.append("-- placement: ").append(decision).append('\n');
+            }
+            return code.toString();
+          }
+
+          @Override public org.apache.calcite.runtime.Bindable getBindable(
+              org.apache.calcite.avatica.Meta.CursorFactory cursorFactory) {
+            String explanation = getCode();
+            return dataContext ->
+                cursorFactory.style == org.apache.calcite.avatica.Meta.Style.ARRAY
+                    ? org.apache.calcite.linq4j.Linq4j.singletonEnumerable(
+                        new String[] {explanation})
+                    : org.apache.calcite.linq4j.Linq4j.singletonEnumerable(explanation);
+          }
+        };
       }
 
       /** Keeps what the planner decided, for the workload log ({@link PlanSummary}). */

@@ -55,6 +55,12 @@ import java.util.stream.Collectors;
  */
 public final class PlacementEngine {
   private static final Logger LOG = LoggerFactory.getLogger(PlacementEngine.class);
+  /**
+   * The decisions of the last placement on this thread that kept a subplan in the JVM, for
+   * {@code EXPLAIN} (a subplan placed elsewhere shows its decision on its own operator).
+   */
+  private static final ThreadLocal<List<String>> KEPT_IN_JVM =
+      ThreadLocal.withInitial(ArrayList::new);
   private final Placement placement;
   private final boolean reduce;
   private final EngineCoefficients coefficients;
@@ -74,10 +80,24 @@ public final class PlacementEngine {
    */
   public static RelNode place(RelNode plan, Placement placement, boolean reduce,
       EngineCoefficients coefficients) {
+    KEPT_IN_JVM.get().clear();
     if (placement.equals(Placement.JVM)) {
       return plan;
     }
     return new PlacementEngine(placement, reduce, coefficients).visit(plan);
+  }
+
+  /**
+   * Returns, for the last statement placed on this thread, why each subplan that another
+   * engine could have taken stayed in the JVM: the operator and every engine's cost.
+   */
+  static List<String> keptInJvm() {
+    return List.copyOf(KEPT_IN_JVM.get());
+  }
+
+  /** Forgets the decisions of the last statement placed on this thread. */
+  static void forgetDecisions() {
+    KEPT_IN_JVM.get().clear();
   }
 
   private RelNode visit(RelNode node) {
@@ -138,6 +158,10 @@ public final class PlacementEngine {
     for (Offer offer : order) {
       if (offer.engine().name().equals(JvmEngine.NAME)) {
         LOG.debug("stays in the JVM: {}", decision);
+        if (offers.size() > 1) {
+          KEPT_IN_JVM.get().add(top.getRelTypeName() + "#" + top.getId() + " stays in the JVM: "
+              + decision);
+        }
         return null;
       }
       RelNode placed = offer.engine().place(subplan, coefficients, decision, this::visit,

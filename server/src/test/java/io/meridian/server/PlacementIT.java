@@ -91,7 +91,10 @@ class PlacementIT {
         + " WHERE n.n_regionkey = 1 GROUP BY n.n_name ORDER BY n.n_name";
     String plan = fixture.explain(sql, placement("auto"));
     assertThat(plan).as(plan).doesNotContain("EngineExecution")
-        .containsPattern("Enumerable\\w*Join");
+        .containsPattern("Enumerable\\w*Join")
+        // The rejected engines, with their costs, after the plan.
+        .containsPattern("(?m)^-- placement: Enumerable\\w+#\\d+ stays in the JVM: cost jvm "
+            + "[0-9.e+]+ < .*duckdb [0-9.e+]+");
     // Forced, the same statement goes to DuckDB, with the same answer.
     String forced = fixture.explain(sql, placement("duckdb"));
     assertThat(forced).as(forced).startsWith("EngineExecution(")
