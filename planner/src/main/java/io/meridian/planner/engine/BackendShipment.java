@@ -140,7 +140,10 @@ public final class BackendShipment {
       LOG.debug("running a subplan in its backend, {} characters of SQL", statement.length());
       s = connection.createStatement();
       ResultSet rs = s.executeQuery(statement);
-      return new Rows(rs, s, connection, plan.output(), shipments, streams, views, allocator);
+      Statement statementToClose = s;
+      Connection connectionToClose = connection;
+      return new ResultRows(rs, plan.output(), "the backend", () -> release(statementToClose,
+          connectionToClose, shipments, streams, views, allocator));
     } catch (SQLException | RuntimeException e) {
       release(s, connection, shipments, streams, views, allocator);
       try {
@@ -274,70 +277,6 @@ public final class BackendShipment {
           ZoneOffset.UTC).toString().replace('T', ' '));
     default:
       return value.toString();
-    }
-  }
-
-  /** The backend's result, read row by row. */
-  private static final class Rows implements Enumerator<Object[]> {
-    private final ResultSet resultSet;
-    private final Statement statement;
-    private final Connection connection;
-    private final List<EngineColumn> columns;
-    private final List<ArrowShipment> shipments;
-    private final List<ArrowArrayStream> streams;
-    private final List<String> views;
-    private final BufferAllocator allocator;
-    private Object[] current;
-    private boolean closed;
-
-    Rows(ResultSet resultSet, Statement statement, Connection connection,
-        List<EngineColumn> columns, List<ArrowShipment> shipments,
-        List<ArrowArrayStream> streams, List<String> views, BufferAllocator allocator) {
-      this.resultSet = resultSet;
-      this.statement = statement;
-      this.connection = connection;
-      this.columns = columns;
-      this.shipments = shipments;
-      this.streams = streams;
-      this.views = views;
-      this.allocator = allocator;
-    }
-
-    @Override public Object[] current() {
-      return current;
-    }
-
-    @Override public boolean moveNext() {
-      try {
-        if (closed || !resultSet.next()) {
-          return false;
-        }
-        Object[] row = new Object[columns.size()];
-        for (int i = 0; i < row.length; i++) {
-          row[i] = DuckDbEngine.value(resultSet, i + 1, columns.get(i));
-        }
-        current = row;
-        return true;
-      } catch (SQLException e) {
-        throw new IllegalStateException("the backend failed: " + e.getMessage(), e);
-      }
-    }
-
-    @Override public void reset() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override public void close() {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      try {
-        resultSet.close();
-      } catch (SQLException e) {
-        LOG.debug("closing a shipment's result", e);
-      }
-      release(statement, connection, shipments, streams, views, allocator);
     }
   }
 }

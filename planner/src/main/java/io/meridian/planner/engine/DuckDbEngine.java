@@ -212,8 +212,15 @@ public final class DuckDbEngine {
       Statement statement = connection.createStatement();
       StatementCancellation.register(statement);
       ResultSet resultSet = statement.executeQuery(plan.sql());
-      return new ResultEnumerator(resultSet, statement, connection, plan.output(), owned,
-          streams, queryAllocator);
+      DuckDBConnection used = connection;
+      return new ResultRows(resultSet, plan.output(), "the DuckDB engine", () -> {
+        try {
+          statement.close();
+        } catch (SQLException e) {
+          LOG.debug("closing a DuckDB engine statement", e);
+        }
+        release(used, owned, streams, queryAllocator);
+      });
     } catch (SQLException | RuntimeException e) {
       release(connection, owned, streams, queryAllocator);
       if (e instanceof RuntimeException) {
@@ -556,69 +563,7 @@ public final class DuckDbEngine {
     }
   }
 
-  /** Reads the engine's result, converting values to Calcite's internal representation. */
-  private static final class ResultEnumerator implements Enumerator<Object[]> {
-    private final ResultSet resultSet;
-    private final Statement statement;
-    private final Connection connection;
-    private final List<EngineColumn> columns;
-    private final List<ArrowShipment> shipments;
-    private final List<ArrowArrayStream> streams;
-    private final BufferAllocator allocator;
-    private Object[] current;
-    private boolean closed;
-
-    ResultEnumerator(ResultSet resultSet, Statement statement, Connection connection,
-        List<EngineColumn> columns, List<ArrowShipment> shipments,
-        List<ArrowArrayStream> streams, BufferAllocator allocator) {
-      this.resultSet = resultSet;
-      this.statement = statement;
-      this.connection = connection;
-      this.columns = columns;
-      this.shipments = shipments;
-      this.streams = streams;
-      this.allocator = allocator;
-    }
-
-    @Override public Object[] current() {
-      return current;
-    }
-
-    @Override public boolean moveNext() {
-      try {
-        if (closed || !resultSet.next()) {
-          return false;
-        }
-        Object[] row = new Object[columns.size()];
-        for (int i = 0; i < row.length; i++) {
-          row[i] = value(resultSet, i + 1, columns.get(i));
-        }
-        current = row;
-        return true;
-      } catch (SQLException e) {
-        throw new IllegalStateException("the DuckDB engine failed: " + e.getMessage(), e);
-      }
-    }
-
-    @Override public void reset() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override public void close() {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      try {
-        resultSet.close();
-        statement.close();
-      } catch (SQLException e) {
-        LOG.debug("closing a DuckDB engine result", e);
-      }
-      release(connection, shipments, streams, allocator);
-    }
-  }
-
+  /** Reads column {@code i} of a result's current row in the JVM's row representation. */
   static Object value(ResultSet rs, int i, EngineColumn column) throws SQLException {
     Object value;
     switch (column.type()) {

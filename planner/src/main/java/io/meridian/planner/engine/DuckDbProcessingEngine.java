@@ -43,6 +43,7 @@ import org.apache.calcite.rel.metadata.RelMetadataQuery;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.rel.type.RelDataTypeField;
+import org.apache.calcite.sql.SqlDialect;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -181,12 +182,7 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
     }
     BackendConvention convention = (BackendConvention) leaf.getInput(0).getConvention();
     try {
-      RelNode fragment = leaf.getInput(0);
-      if (fragment instanceof Sort && ((Sort) fragment).fetch == null
-          && ((Sort) fragment).offset == null) {
-        fragment = fragment.getInput(0);
-      }
-      String fragmentSql = EngineSql.write(fragment, convention.dialect);
+      String fragmentSql = fragmentSql(leaf, convention.dialect);
       if (fragmentSql == null) {
         return null;
       }
@@ -207,6 +203,19 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
       LOG.debug("input {} is read in the JVM: {}", input, e.getMessage());
       return null;
     }
+  }
+
+  /**
+   * The SQL of the backend fragment under {@code leaf} in {@code dialect}, without an order it
+   * was given only for the JVM's merge joins; null if it cannot be written.
+   */
+  static @Nullable String fragmentSql(RelNode leaf, SqlDialect dialect) {
+    RelNode fragment = leaf.getInput(0);
+    if (fragment instanceof Sort && ((Sort) fragment).fetch == null
+        && ((Sort) fragment).offset == null) {
+      fragment = fragment.getInput(0);
+    }
+    return EngineSql.write(fragment, dialect);
   }
 
   /**

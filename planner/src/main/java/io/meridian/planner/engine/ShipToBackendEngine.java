@@ -11,7 +11,6 @@ import org.apache.calcite.plan.Convention;
 import org.apache.calcite.rel.RelCollation;
 import org.apache.calcite.rel.RelCollationTraitDef;
 import org.apache.calcite.rel.RelNode;
-import org.apache.calcite.rel.core.Sort;
 import org.apache.calcite.sql.SqlDialect;
 import org.apache.calcite.sql.dialect.PostgresqlSqlDialect;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -130,12 +129,7 @@ public final class ShipToBackendEngine implements ProcessingEngine {
         RelNode leaf = subplan.leaves().get(i);
         List<String> names = leaf.getRowType().getFieldNames();
         if (leaf.getInput(0).getConvention() == target) {
-          RelNode fragment = leaf.getInput(0);
-          if (fragment instanceof Sort && ((Sort) fragment).fetch == null
-              && ((Sort) fragment).offset == null) {
-            fragment = fragment.getInput(0);
-          }
-          String fragmentSql = EngineSql.write(fragment, target.dialect);
+          String fragmentSql = DuckDbProcessingEngine.fragmentSql(leaf, target.dialect);
           if (fragmentSql == null) {
             return null;
           }
