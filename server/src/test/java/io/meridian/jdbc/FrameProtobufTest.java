@@ -60,7 +60,12 @@ class FrameProtobufTest {
     return rows;
   }
 
+  /** Both frames absent, or the same offset, end and rows. */
   private static void assertSameFrames(Meta.Frame actual, Meta.Frame expected) {
+    if (expected == null) {
+      assertThat(actual).isNull();
+      return;
+    }
     assertThat(actual.offset).isEqualTo(expected.offset);
     assertThat(actual.done).isEqualTo(expected.done);
     assertThat(rows(actual)).isEqualTo(rows(expected));
@@ -116,11 +121,7 @@ class FrameProtobufTest {
           Service.FetchResponse expected = (Service.FetchResponse) viaAvatica;
           assertThat(fetch.missingStatement).isEqualTo(expected.missingStatement);
           assertThat(fetch.rpcMetadata).isEqualTo(expected.rpcMetadata);
-          if (expected.frame == null) {
-            assertThat(fetch.frame).isNull();
-          } else {
-            assertSameFrames(fetch.frame, expected.frame);
-          }
+          assertSameFrames(fetch.frame, expected.frame);
         } else {
           Service.ExecuteResponse execute = (Service.ExecuteResponse) other;
           Service.ExecuteResponse expected = (Service.ExecuteResponse) viaAvatica;
@@ -135,11 +136,7 @@ class FrameProtobufTest {
             assertThat(a.updateCount).isEqualTo(e.updateCount);
             assertThat(a.signature).isEqualTo(e.signature);
             assertThat(a.rpcMetadata).isEqualTo(e.rpcMetadata);
-            if (e.firstFrame == null) {
-              assertThat(a.firstFrame).isNull();
-            } else {
-              assertSameFrames(a.firstFrame, e.firstFrame);
-            }
+            assertSameFrames(a.firstFrame, e.firstFrame);
           }
         }
       }

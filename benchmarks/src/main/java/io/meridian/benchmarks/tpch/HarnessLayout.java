@@ -97,7 +97,8 @@ final class HarnessLayout implements AutoCloseable {
       return new HarnessLayout(name, demo, places, null);
     }
     case "clickhouse": {
-      Path dir = workDir.resolve("layout-clickhouse").resolve("sf-" + scale(demo));
+      Path dir = workDir.resolve("layout-clickhouse")
+          .resolve("sf-" + DemoEnvironment.format(demo.scale()));
       Path geoFile = duckDbWith(demo, dir.resolve("geo.duckdb"),
           List.of("supplier", "nation", "region"));
       ClickHouseServer server = startClickHouse(demo, dir, List.of("part", "partsupp"));
@@ -174,10 +175,6 @@ final class HarnessLayout implements AutoCloseable {
     if (clickHouse != null) {
       clickHouse.close();
     }
-  }
-
-  private static String scale(DemoEnvironment demo) {
-    return java.math.BigDecimal.valueOf(demo.scale()).stripTrailingZeros().toPlainString();
   }
 
   /** A DuckDB file holding {@code tables} of the oracle in schema tpch; made once. */

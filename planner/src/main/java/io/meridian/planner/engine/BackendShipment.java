@@ -4,7 +4,6 @@ import io.meridian.adapter.duckdb.DuckDbDataSource;
 import io.meridian.adapter.jdbc.BackendTransaction;
 
 import org.apache.arrow.c.ArrowArrayStream;
-import org.apache.arrow.c.Data;
 import org.apache.arrow.memory.BufferAllocator;
 
 import org.apache.calcite.linq4j.AbstractEnumerable;
@@ -53,9 +52,8 @@ public final class BackendShipment {
     if (BackendTransaction.current() != null) {
       throw new SQLException("not within a client transaction");
     }
-    List<List<?>> none = new ArrayList<>();
-    inputs.forEach(i -> none.add(List.of()));
-    String statement = statement(sql, inputs, none, false);
+    String statement = statement(sql, inputs,
+        java.util.Collections.<List<?>>nCopies(inputs.size(), List.of()), false);
     try (Connection c = dataSource.getConnection();
          PreparedStatement p = c.prepareStatement(statement)) {
       p.getMetaData();
@@ -118,25 +116,20 @@ public final class BackendShipment {
         }
       }
       connection = dataSource.getConnection();
-      String statement;
       if (arrow) {
         // A DuckDB-based backend takes the small inputs as Arrow streams, registered with the
         // connection for this statement.
         DuckDBConnection duckdb = connection.unwrap(DuckDBConnection.class);
         for (int i = 0; i < shipments.size(); i++) {
           if (shipments.get(i) != null) {
-            ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
-            streams.add(stream);
-            Data.exportArrayStream(allocator, shipments.get(i).reader(allocator, i), stream);
             String view = "m_ship_" + i;
-            duckdb.registerArrowStream(view, stream);
+            streams.add(DuckDbEngine.registerArrow(duckdb, view, shipments.get(i), i,
+                allocator));
             views.add(view);
           }
         }
-        statement = statement(plan.sql(), plan.inputs(), rows, true);
-      } else {
-        statement = statement(plan.sql(), plan.inputs(), rows, false);
       }
+      String statement = statement(plan.sql(), plan.inputs(), rows, arrow);
       LOG.debug("running a subplan in its backend, {} characters of SQL", statement.length());
       s = connection.createStatement();
       ResultSet rs = s.executeQuery(statement);

@@ -192,22 +192,17 @@ public final class DuckDbEngine {
             reads.add(i);
           }
         }
-        for (Map.Entry<Integer, ArrowShipment> read
-            : readWave(plan, reads, inputs, shipments, queryAllocator, owned, parallel)
-                .entrySet()) {
-          shipments[read.getKey()] = read.getValue();
-          shippedRows += read.getValue().rows();
-          shippedBytes += read.getValue().bytes();
+        readWave(plan, reads, inputs, shipments, queryAllocator, owned, parallel);
+        for (int i : reads) {
+          shippedRows += shipments[i].rows();
+          shippedBytes += shipments[i].bytes();
         }
       }
       LOG.debug("DuckDB engine: {} input(s), {} rows, {} bytes of Arrow", inputs.length,
           shippedRows, shippedBytes);
       connection = (DuckDBConnection) database.getConnection();
       for (int i = 0; i < shipments.length; i++) {
-        ArrowArrayStream stream = ArrowArrayStream.allocateNew(queryAllocator);
-        streams.add(stream);
-        Data.exportArrayStream(queryAllocator, shipments[i].reader(queryAllocator, i), stream);
-        connection.registerArrowStream(inputName(i), stream);
+        streams.add(registerArrow(connection, inputName(i), shipments[i], i, queryAllocator));
       }
       Statement statement = connection.createStatement();
       StatementCancellation.register(statement);
@@ -261,76 +256,52 @@ public final class DuckDbEngine {
   }
 
   /**
-   * Reads the inputs of one wave. With {@code parallel} (no client transaction pins the
-   * backends' connections to this thread) and two or more inputs from backends, those are read
-   * at the same time, one in this thread and the others on reader threads that carry this
-   * statement's cancellation and counters; inputs from the JVM are read in this thread. Each
-   * input read is added to {@code owned} as soon as it is read, so that a failure releases it.
-   * The time the parallel reads overlapped is taken off their counted times, in proportion, so
-   * that the counted reads add up to the wall time they took (calibration subtracts them from
-   * the engine's).
+   * Reads the inputs of one wave into {@code shipments} (no input of a wave reads another's).
+   * With {@code parallel} (no client transaction pins the backends' connections to this thread)
+   * and two or more inputs from backends, those are read at the same time, one in this thread
+   * and the others on reader threads that carry this statement's cancellation and counters;
+   * inputs from the JVM are read in this thread. Each input read is added to {@code owned} as
+   * soon as it is read, so that a failure releases it. The time the parallel reads overlapped
+   * is taken off their counted times, in proportion, so that the counted reads add up to the
+   * wall time they took (calibration subtracts them from the engine's).
    */
-  private static Map<Integer, ArrowShipment> readWave(Plan plan, List<Integer> reads,
-      Object[] inputs, ArrowShipment[] shipments, BufferAllocator allocator,
-      List<ArrowShipment> owned, boolean parallel) throws SQLException {
-    Map<Integer, ArrowShipment> read = new LinkedHashMap<>();
+  private static void readWave(Plan plan, List<Integer> reads, Object[] inputs,
+      ArrowShipment[] shipments, BufferAllocator allocator, List<ArrowShipment> owned,
+      boolean parallel) throws SQLException {
     List<Integer> fromBackends = reads.stream()
         .filter(i -> plan.inputs().get(i).source() != EngineInput.Source.JVM).toList();
     if (!parallel || fromBackends.size() < 2) {
       for (int i : reads) {
-        long start = System.nanoTime();
-        ArrowShipment shipment = read(plan, i, inputs[i], shipments, allocator);
-        synchronized (owned) {
-          owned.add(shipment);
-        }
-        if (LOG.isDebugEnabled()) {
-          LOG.debug("input {}: {} rows in {} ms", i, shipment.rows(),
-              (System.nanoTime() - start) / 1_000_000);
-        }
-        read.put(i, shipment);
+        readOwned(plan, i, inputs, shipments, allocator, owned);
       }
-      return read;
+      return;
     }
     StatementCancellation cancellation = StatementCancellation.current();
     FragmentCounters counters = FragmentCounters.current();
     long waveStart = System.nanoTime();
-    Map<Integer, java.util.concurrent.Future<long[]>> others = new LinkedHashMap<>();
-    ArrowShipment[] results = new ArrowShipment[inputs.length];
+    Map<Integer, java.util.concurrent.Future<Long>> others = new LinkedHashMap<>();
+    Map<Integer, Long> nanos = new LinkedHashMap<>();
     Throwable failure = null;
-    long[] ownNanos = new long[inputs.length];
     try {
       for (int i : fromBackends.subList(1, fromBackends.size())) {
         others.put(i, READERS.submit(() -> {
           try (ThreadScoped.Scope c = cancellation == null ? null : cancellation.enter();
                ThreadScoped.Scope f = counters == null ? null : counters.enter()) {
-            long start = System.nanoTime();
-            ArrowShipment shipment = read(plan, i, inputs[i], shipments, allocator);
-            synchronized (owned) {
-              owned.add(shipment);
-            }
-            results[i] = shipment;
-            return new long[] {System.nanoTime() - start};
+            return readOwned(plan, i, inputs, shipments, allocator, owned);
           }
         }));
       }
       for (int i : reads) {
-        if (others.containsKey(i)) {
-          continue;
+        if (!others.containsKey(i)) {
+          nanos.put(i, readOwned(plan, i, inputs, shipments, allocator, owned));
         }
-        long start = System.nanoTime();
-        ArrowShipment shipment = read(plan, i, inputs[i], shipments, allocator);
-        synchronized (owned) {
-          owned.add(shipment);
-        }
-        results[i] = shipment;
-        ownNanos[i] = System.nanoTime() - start;
       }
     } catch (SQLException | RuntimeException e) {
       failure = e;
     }
-    for (Map.Entry<Integer, java.util.concurrent.Future<long[]>> other : others.entrySet()) {
+    for (Map.Entry<Integer, java.util.concurrent.Future<Long>> other : others.entrySet()) {
       try {
-        ownNanos[other.getKey()] = other.getValue().get()[0];
+        nanos.put(other.getKey(), other.getValue().get());
       } catch (java.util.concurrent.ExecutionException e) {
         if (failure == null) {
           failure = e.getCause();
@@ -351,20 +322,52 @@ public final class DuckDbEngine {
       throw new IllegalStateException(failure);
     }
     long wall = System.nanoTime() - waveStart;
-    long sum = 0;
-    for (int i : fromBackends) {
-      sum += ownNanos[i];
-    }
-    for (int i : reads) {
-      read.put(i, results[i]);
-      if (fromBackends.contains(i) && sum > wall) {
+    long sum = fromBackends.stream().mapToLong(nanos::get).sum();
+    if (sum > wall) {
+      for (int i : fromBackends) {
         FragmentCounters.add(plan.inputs().get(i).fragmentId(), 0,
-            -(long) ((double) ownNanos[i] * (sum - wall) / sum), false);
+            -(long) ((double) nanos.get(i) * (sum - wall) / sum), false);
       }
     }
     LOG.debug("inputs {} read at the same time: {} ms of reads in {} ms", fromBackends,
         sum / 1_000_000, wall / 1_000_000);
-    return read;
+  }
+
+  /**
+   * Reads input {@code i} into {@code shipments}, adds it to {@code owned} (released on
+   * failure), and returns the nanoseconds the read took.
+   */
+  private static long readOwned(Plan plan, int i, Object[] inputs, ArrowShipment[] shipments,
+      BufferAllocator allocator, List<ArrowShipment> owned) throws SQLException {
+    long start = System.nanoTime();
+    ArrowShipment shipment = read(plan, i, inputs[i], shipments, allocator);
+    synchronized (owned) {
+      owned.add(shipment);
+    }
+    shipments[i] = shipment;
+    long nanos = System.nanoTime() - start;
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("input {}: {} rows in {} ms", i, shipment.rows(), nanos / 1_000_000);
+    }
+    return nanos;
+  }
+
+  /**
+   * Registers input {@code input}'s Arrow data with a DuckDB connection as {@code name} (its
+   * columns named as {@link #columnName} names them); the returned stream is the caller's to
+   * close once the statement that reads it is done.
+   */
+  static ArrowArrayStream registerArrow(DuckDBConnection connection, String name,
+      ArrowShipment shipment, int input, BufferAllocator allocator) {
+    ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
+    try {
+      Data.exportArrayStream(allocator, shipment.reader(allocator, input), stream);
+      connection.registerArrowStream(name, stream);
+      return stream;
+    } catch (RuntimeException e) {
+      stream.close();
+      throw e;
+    }
   }
 
   /** Reads input {@code i}, reduced by another's keys where the plan says so and it pays. */
@@ -458,11 +461,8 @@ public final class DuckDbEngine {
         DuckDBConnection duckdb = c.unwrap(DuckDBConnection.class);
         for (KeyReduction reduction : reductions) {
           String name = "m_keys_" + reduction.target() + "_" + reduction.targetColumn();
-          ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
-          streams.add(stream);
-          Data.exportArrayStream(allocator,
-              shipments[reduction.source()].reader(allocator, reduction.source()), stream);
-          duckdb.registerArrowStream(name, stream);
+          streams.add(registerArrow(duckdb, name, shipments[reduction.source()],
+              reduction.source(), allocator));
           names.add(name);
         }
         try (Statement s = c.createStatement();

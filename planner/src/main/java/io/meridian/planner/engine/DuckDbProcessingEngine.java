@@ -8,7 +8,6 @@ import io.meridian.planner.rel.EngineSql;
 
 import com.google.common.collect.ImmutableList;
 
-import org.apache.calcite.adapter.enumerable.EnumerableConvention;
 import org.apache.calcite.adapter.enumerable.EnumerableLimit;
 import org.apache.calcite.linq4j.tree.Expressions;
 import org.apache.calcite.plan.RelOptCluster;
@@ -39,7 +38,6 @@ import org.apache.calcite.rel.logical.LogicalSort;
 import org.apache.calcite.rel.logical.LogicalTableScan;
 import org.apache.calcite.rel.logical.LogicalUnion;
 import org.apache.calcite.rel.logical.LogicalValues;
-import org.apache.calcite.rel.metadata.RelMetadataQuery;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
 import org.apache.calcite.rel.type.RelDataTypeField;
@@ -97,13 +95,10 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
       EngineCoefficients coefficients, String decision, UnaryOperator<RelNode> placeInputs,
       boolean reduce) {
     RelNode top = subplan.top();
-    RelMetadataQuery mq = subplan.metadata();
     List<RelNode> leaves = subplan.leaves();
     Map<RelNode, Integer> leafIndex = subplan.leafIndex();
     List<List<EngineColumn>> inputColumns = subplan.inputColumns();
     List<EngineColumn> outputColumns = subplan.outputColumns();
-    List<RelCollation> collations =
-        top.getTraitSet().getTraits(RelCollationTraitDef.INSTANCE);
     String sql;
     try {
       sql = EngineSql.write(logicalInOrder(top, leafIndex), DuckDbSqlDialect.DEFAULT);
@@ -141,12 +136,7 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
     readOnce(leaves, specs, reductions);
     DuckDbEngine.Plan plan = new DuckDbEngine.Plan(sql, specs, reductions,
         readOrder(specs, reductions), outputColumns);
-    return new EngineExecution(top.getCluster(),
-        top.getCluster().traitSetOf(EnumerableConvention.INSTANCE)
-            .replaceIfs(RelCollationTraitDef.INSTANCE,
-                () -> collations == null ? List.of() : collations),
-        top.getRowType(), NAME, DuckDbEngine.class, plan, inputs, EngineSubplan.rows(mq, top),
-        subplan.rowsIn(), decision);
+    return subplan.execution(NAME, DuckDbEngine.class, plan, inputs, decision);
   }
 
   /**

@@ -4,9 +4,13 @@ import io.meridian.adapter.duckdb.DuckDbDataSource;
 import io.meridian.adapter.jdbc.BackendConvention;
 import io.meridian.planner.rel.BackendStatement;
 import io.meridian.planner.rel.BackendToEnumerableConverter;
+import io.meridian.planner.rel.EngineExecution;
 
 import com.google.common.collect.ImmutableList;
 
+import org.apache.calcite.adapter.enumerable.EnumerableConvention;
+import org.apache.calcite.rel.RelCollation;
+import org.apache.calcite.rel.RelCollationTraitDef;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.metadata.RelMetadataQuery;
 
@@ -74,6 +78,22 @@ public final class EngineSubplan {
   /** Returns the metadata query of the subplan's cluster. */
   public RelMetadataQuery metadata() {
     return top.getCluster().getMetadataQuery();
+  }
+
+  /**
+   * Returns the subplan placed in an engine: one operator of the enumerable convention with the
+   * subplan's row type and the orders of its top (the JVM plan above may rely on them), whose
+   * {@code runtime} runs {@code plan} over {@code inputs}.
+   */
+  public EngineExecution execution(String engine, Class<?> runtime, DuckDbEngine.Plan plan,
+      List<RelNode> inputs, String decision) {
+    List<RelCollation> collations = top.getTraitSet().getTraits(RelCollationTraitDef.INSTANCE);
+    return new EngineExecution(top.getCluster(),
+        top.getCluster().traitSetOf(EnumerableConvention.INSTANCE)
+            .replaceIfs(RelCollationTraitDef.INSTANCE,
+                () -> collations == null ? List.of() : collations),
+        top.getRowType(), engine, runtime, plan, inputs, rows(metadata(), top), rowsIn,
+        decision);
   }
 
   /** Returns the estimated rows of a node (1 when the planner has no estimate). */

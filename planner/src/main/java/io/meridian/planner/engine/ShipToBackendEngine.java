@@ -3,13 +3,9 @@ package io.meridian.planner.engine;
 import io.meridian.adapter.duckdb.DuckDbSqlDialect;
 import io.meridian.adapter.jdbc.BackendConvention;
 import io.meridian.cost.EngineCoefficients;
-import io.meridian.planner.rel.EngineExecution;
 import io.meridian.planner.rel.EngineSql;
 
-import org.apache.calcite.adapter.enumerable.EnumerableConvention;
 import org.apache.calcite.plan.Convention;
-import org.apache.calcite.rel.RelCollation;
-import org.apache.calcite.rel.RelCollationTraitDef;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.sql.SqlDialect;
 import org.apache.calcite.sql.dialect.PostgresqlSqlDialect;
@@ -154,14 +150,8 @@ public final class ShipToBackendEngine implements ProcessingEngine {
     for (int i = 0; i < specs.size(); i++) {
       order.add(i);
     }
-    List<RelCollation> collations = top.getTraitSet().getTraits(RelCollationTraitDef.INSTANCE);
     DuckDbEngine.Plan plan = new DuckDbEngine.Plan(sql, specs, List.of(), order,
         subplan.outputColumns());
-    return new EngineExecution(top.getCluster(),
-        top.getCluster().traitSetOf(EnumerableConvention.INSTANCE)
-            .replaceIfs(RelCollationTraitDef.INSTANCE,
-                () -> collations == null ? List.of() : collations),
-        top.getRowType(), NAME, BackendShipment.class, plan, inputs,
-        EngineSubplan.rows(subplan.metadata(), top), subplan.rowsIn(), decision);
+    return subplan.execution(NAME, BackendShipment.class, plan, inputs, decision);
   }
 }

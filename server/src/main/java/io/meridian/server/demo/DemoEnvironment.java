@@ -265,7 +265,8 @@ public final class DemoEnvironment implements AutoCloseable {
     }
   }
 
-  static String format(double scale) {
+  /** Returns a scale factor as the data directories name it ({@code 0.1}, {@code 1}). */
+  public static String format(double scale) {
     return BigDecimal.valueOf(scale).stripTrailingZeros().toPlainString();
   }
 
