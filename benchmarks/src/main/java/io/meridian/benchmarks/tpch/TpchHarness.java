@@ -275,9 +275,9 @@ public final class TpchHarness {
   /**
    * Runs every query once, untimed and unchecked, before a system's measured runs, so that no
    * system is timed while its JVM is still compiling its planner and executor: the one warm-up
-   * run per query does not suffice for that (Meridian's q02 at SF 0.1 took 331 ms measured first
-   * in the run and 47 ms measured after another Meridian system). The Meridian systems share the
-   * harness's JVM, so only the first of them does the pass. Plain Calcite is left out: a pass
+   * run per query does not suffice for that (in one run at SF 0.1, q02 took 331 ms on the
+   * Meridian system run first and 36.8 ms, same plan, on the one after it). The Meridian
+   * systems share the harness's JVM, so only the first of them does the pass. Plain Calcite is left out: a pass
    * would take as long as its measured run, whose time is data movement, not compilation.
    */
   private void warmUpPass(SystemUnderTest system) throws Exception {
