@@ -30,6 +30,24 @@ class BenchmarkBodiesTest {
     }
   }
 
+  @Test void preAggregationBodiesAgreeOnRowCounts() throws Exception {
+    System.setProperty("meridian.bench.data", "target/bench-data");
+    for (String query : PreAggregationBenchmark.QUERIES.keySet()) {
+      PreAggregationBenchmark b = new PreAggregationBenchmark();
+      b.scale = 0.01;
+      b.query = query;
+      b.setUp();
+      try {
+        long on = b.preAggregationOn();
+        assertThat(on).as(query).isPositive();
+        assertThat(b.preAggregationOff()).as(query).isEqualTo(on);
+        assertThat(b.colocatedDuckDb()).as(query).isEqualTo(on);
+      } finally {
+        b.tearDown();
+      }
+    }
+  }
+
   @Test void pointLookupBodiesAgree() throws Exception {
     System.setProperty("meridian.bench.data", "target/bench-data");
     System.setProperty("meridian.bench.scale", "0.01");

@@ -55,15 +55,16 @@ public final class FederatedPrograms {
 
   /** Returns the whole program, with cross-backend work placed by the built-in costs. */
   public static Program federated() {
-    return federated(Placement.AUTO, true, EngineCoefficients.builtIn());
+    return federated(Placement.AUTO, true, true, EngineCoefficients.builtIn());
   }
 
   /**
    * Returns the whole program, with cross-backend work placed as {@code placement} says, by
    * {@code coefficients} where it is chosen by cost, and the engine's inputs narrowed by each
-   * other's join keys where that pays and {@code reduce} allows it.
+   * other's join keys where that pays and {@code reduce} allows it, and an input grouped in its
+   * backend below the joins where that pays and {@code preAggregate} allows it.
    */
-  public static Program federated(Placement placement, boolean reduce,
+  public static Program federated(Placement placement, boolean reduce, boolean preAggregate,
       EngineCoefficients coefficients) {
     return Programs.sequence(
         Programs.subQuery(MeridianMetadata.PROVIDER),
@@ -76,7 +77,7 @@ public final class FederatedPrograms {
         FederatedPrograms::normalizeAndPlace,
         Programs.calc(MeridianMetadata.PROVIDER),
         (planner, rel, traits, materializations, lattices) ->
-            PlacementEngine.place(rel, placement, reduce, coefficients));
+            PlacementEngine.place(rel, placement, reduce, preAggregate, coefficients));
   }
 
   /**

@@ -167,16 +167,15 @@ public final class MeridianDriver extends Driver {
         java.util.Properties properties =
             connection.unwrap(CalciteConnection.class).getProperties();
         String placement = properties.getProperty(Placement.PROPERTY);
-        String reduction = properties.getProperty(SessionSettings.REDUCTION, "auto").trim();
         CatalogAccess access = OPENING.get() == null ? CatalogAccess.ALL : OPENING.get();
         try {
-          if (!reduction.equalsIgnoreCase("auto") && !reduction.equalsIgnoreCase("off")) {
-            throw new IllegalArgumentException("unknown reduction '" + reduction
-                + "': expected auto or off");
-          }
           SessionSettings.register(CalciteSchema.from(root), new SessionSettings(
               placement == null ? Placement.AUTO : Placement.parse(placement),
-              reduction.equalsIgnoreCase("auto"), costModel, observed, access));
+              SessionSettings.on(SessionSettings.REDUCTION,
+                  properties.getProperty(SessionSettings.REDUCTION)),
+              SessionSettings.on(SessionSettings.PRE_AGGREGATION,
+                  properties.getProperty(SessionSettings.PRE_AGGREGATION)),
+              costModel, observed, access));
         } catch (IllegalArgumentException e) {
           throw new SQLException(e.getMessage(), "08001", e);
         }

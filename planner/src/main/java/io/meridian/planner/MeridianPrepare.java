@@ -246,7 +246,7 @@ public class MeridianPrepare extends CalcitePrepareImpl {
         SessionSettings settings = SessionSettings.of(context.getMutableRootSchema());
         return org.apache.calcite.tools.Programs.sequence(settings.access().writeCheck(),
             FederatedPrograms.federated(settings.placement(), settings.reduce(),
-                settings.coefficients()));
+                settings.preAggregate(), settings.coefficients()));
       }
 
       // Calcite walks every schema of every catalog looking for lattices and materializations

@@ -63,12 +63,14 @@ public final class PlacementEngine {
       ThreadLocal.withInitial(ArrayList::new);
   private final Placement placement;
   private final boolean reduce;
+  private final boolean preAggregate;
   private final EngineCoefficients coefficients;
 
-  private PlacementEngine(Placement placement, boolean reduce,
+  private PlacementEngine(Placement placement, boolean reduce, boolean preAggregate,
       EngineCoefficients coefficients) {
     this.placement = placement;
     this.reduce = reduce;
+    this.preAggregate = preAggregate;
     this.coefficients = coefficients;
   }
 
@@ -77,14 +79,16 @@ public final class PlacementEngine {
    *
    * @param reduce whether the engine's inputs may be narrowed by each other's join keys
    *     (semi-join reduction); the {@code reduction} connection property turns it off
+   * @param preAggregate whether an input may be grouped in its backend below the subplan's
+   *     joins (pre-aggregation); the {@code preaggregation} connection property turns it off
    */
   public static RelNode place(RelNode plan, Placement placement, boolean reduce,
-      EngineCoefficients coefficients) {
+      boolean preAggregate, EngineCoefficients coefficients) {
     KEPT_IN_JVM.get().clear();
     if (placement.equals(Placement.JVM)) {
       return plan;
     }
-    return new PlacementEngine(placement, reduce, coefficients).visit(plan);
+    return new PlacementEngine(placement, reduce, preAggregate, coefficients).visit(plan);
   }
 
   /**
@@ -164,8 +168,7 @@ public final class PlacementEngine {
         }
         return null;
       }
-      RelNode placed = offer.engine().place(subplan, coefficients, decision, this::visit,
-          reduce);
+      RelNode placed = offer.engine().place(subplan, coefficients, decision, this::visit);
       if (placed != null) {
         return placed;
       }
@@ -179,7 +182,7 @@ public final class PlacementEngine {
   }
 
   /** The subplan rooted at {@code top}, or null if there is none worth placing. */
-  private static @Nullable EngineSubplan subplan(RelNode top) {
+  private @Nullable EngineSubplan subplan(RelNode top) {
     List<RelNode> leaves = new ArrayList<>();
     boolean[] work = new boolean[1];
     collectLeaves(top, leaves, work);
@@ -200,7 +203,7 @@ public final class PlacementEngine {
       return null;
     }
     return new EngineSubplan(top, leaves, inputColumns, outputColumns,
-        rowsIn(top, top.getCluster().getMetadataQuery()));
+        rowsIn(top, top.getCluster().getMetadataQuery()), reduce, preAggregate);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.meridian.benchmarks.tpch;
 
 import io.meridian.server.MeridianServer;
 
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,22 +19,23 @@ import java.util.concurrent.TimeUnit;
  * Meridian serving the layout's catalogs in this process, queried as a client sees it: the Avatica thin
  * driver over HTTP on loopback. {@code placement} is {@code auto} (the plans Meridian chooses) or
  * a forced placement of every cross-backend operator ({@code jvm}, {@code duckdb},
- * {@code backend}: into the backend holding the big input, wherever the others are small); with
- * {@code reduce} false, the engine's inputs are never narrowed by each other's join keys (the
- * session property {@code reduction=off}).
+ * {@code backend}: into the backend holding the big input, wherever the others are small);
+ * {@code off} names a session switch turned off: {@code reduction} (the engine's inputs are
+ * never narrowed by each other's join keys) or {@code preaggregation} (no input is grouped in
+ * its backend below the joins).
  */
 final class MeridianSystem implements SystemUnderTest {
   private static final Logger LOG = LoggerFactory.getLogger(MeridianSystem.class);
   private final HarnessLayout layout;
   private final String placement;
-  private final boolean reduce;
+  private final @Nullable String off;
   private final MeridianServer server;
   private final Connection connection;
 
-  MeridianSystem(HarnessLayout layout, Path dataDir, String placement, boolean reduce,
+  MeridianSystem(HarnessLayout layout, Path dataDir, String placement, @Nullable String off,
       boolean analyze) throws Exception {
     this.placement = placement.toLowerCase(Locale.ROOT);
-    this.reduce = reduce;
+    this.off = off;
     // Manual calibration: a run plans with the coefficients stored in the data directory (the
     // built-in ones, unless someone ran CALIBRATE there), not with a refit mid-run.
     this.layout = layout;
@@ -42,7 +44,9 @@ final class MeridianSystem implements SystemUnderTest {
         .withCalibration(io.meridian.server.config.MeridianConfig.CALIBRATION_MANUAL));
     Properties info = new Properties();
     info.setProperty("placement", this.placement);
-    info.setProperty("reduction", reduce ? "auto" : "off");
+    if (off != null) {
+      info.setProperty(off, "off");
+    }
     // The harness's cap governs how long a query may take, not the HTTP client's timeout.
     info.setProperty("http_response_timeout", Long.toString(TimeUnit.HOURS.toMillis(1)));
     connection = DriverManager.getConnection(server.clientUrl(), info);
@@ -59,8 +63,11 @@ final class MeridianSystem implements SystemUnderTest {
   }
 
   @Override public String name() {
-    if (!reduce) {
+    if ("reduction".equals(off)) {
       return "meridian-noreduce";
+    }
+    if ("preaggregation".equals(off)) {
+      return "meridian-nopreagg";
     }
     return placement.equals("auto") ? "meridian" : "meridian-" + placement;
   }

@@ -57,8 +57,8 @@ public final class TpchHarness {
 
   /** Every system the harness knows, in the order it runs them by default. */
   static final List<String> ALL_SYSTEMS = List.of("duckdb-colocated", "meridian",
-      "meridian-duckdb", "meridian-jvm", "meridian-backend", "meridian-noreduce", "trino",
-      "calcite");
+      "meridian-duckdb", "meridian-jvm", "meridian-backend", "meridian-noreduce",
+      "meridian-nopreagg", "trino", "calcite");
 
   /** The harness's settings, from the command line. */
   record Options(double scale, String layout, List<String> systems, List<Integer> queries,
@@ -254,15 +254,19 @@ public final class TpchHarness {
     case "duckdb-colocated":
       return new ColocatedDuckDb(layout.demo());
     case "meridian":
-      return new MeridianSystem(layout, options.dataDir(), "auto", true, options.analyze());
+      return new MeridianSystem(layout, options.dataDir(), "auto", null, options.analyze());
     case "meridian-jvm":
-      return new MeridianSystem(layout, options.dataDir(), "jvm", true, options.analyze());
+      return new MeridianSystem(layout, options.dataDir(), "jvm", null, options.analyze());
     case "meridian-duckdb":
-      return new MeridianSystem(layout, options.dataDir(), "duckdb", true, options.analyze());
+      return new MeridianSystem(layout, options.dataDir(), "duckdb", null, options.analyze());
     case "meridian-backend":
-      return new MeridianSystem(layout, options.dataDir(), "backend", true, options.analyze());
+      return new MeridianSystem(layout, options.dataDir(), "backend", null, options.analyze());
     case "meridian-noreduce":
-      return new MeridianSystem(layout, options.dataDir(), "auto", false, options.analyze());
+      return new MeridianSystem(layout, options.dataDir(), "auto", "reduction",
+          options.analyze());
+    case "meridian-nopreagg":
+      return new MeridianSystem(layout, options.dataDir(), "auto", "preaggregation",
+          options.analyze());
     case "trino":
       return TrinoSystem.start(layout, options.workDir().resolve("trino"));
     case "calcite":

@@ -432,7 +432,8 @@ public final class DuckDbEngine {
         }
       }
     }
-    return counted(input, readBackend(dataSource, input.sql(), input, i, allocator), start,
+    return counted(input, readBackend(dataSource, input.statement(input.sql()), input, i,
+        allocator), start,
         true);
   }
 

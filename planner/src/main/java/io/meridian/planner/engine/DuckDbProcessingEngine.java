@@ -76,9 +76,17 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
    * {@code duckdb-engine.fixed} per statement, {@code duckdb-engine.row-cpu} per row the
    * operators take in, and per value read: {@code transfer.arrow.value} from a DuckDB-based
    * backend or from the JVM, {@code transfer.jdbc-arrow.value} from a JDBC result straight into
-   * Arrow.
+   * Arrow; or, where it is cheaper, the cost with one input pre-aggregated in its backend
+   * ({@link PreAggregation}).
    */
   @Override public double cost(EngineSubplan subplan, EngineCoefficients coefficients) {
+    double cost = costAsPlanned(subplan, coefficients);
+    PreAggregation pre = PreAggregation.best(subplan, coefficients, cost);
+    return pre == null ? cost : pre.cost();
+  }
+
+  /** The cost of the subplan with its inputs as they are. */
+  private static double costAsPlanned(EngineSubplan subplan, EngineCoefficients coefficients) {
     double cost = coefficients.get("duckdb-engine.fixed")
         + subplan.rowsIn() * coefficients.get("duckdb-engine.row-cpu");
     for (int i = 0; i < subplan.leaves().size(); i++) {
@@ -92,16 +100,33 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
   }
 
   @Override public @Nullable RelNode place(EngineSubplan subplan,
-      EngineCoefficients coefficients, String decision, UnaryOperator<RelNode> placeInputs,
-      boolean reduce) {
+      EngineCoefficients coefficients, String decision, UnaryOperator<RelNode> placeInputs) {
+    double costAsPlanned = costAsPlanned(subplan, coefficients);
+    PreAggregation pre = PreAggregation.best(subplan, coefficients, costAsPlanned);
+    if (pre != null) {
+      RelNode placed = place(subplan, pre, coefficients,
+          decision + "; " + pre.describe(costAsPlanned), placeInputs);
+      if (placed != null) {
+        return placed;
+      }
+    }
+    return place(subplan, null, coefficients, decision, placeInputs);
+  }
+
+  private static @Nullable RelNode place(EngineSubplan subplan, @Nullable PreAggregation pre,
+      EngineCoefficients coefficients, String decision, UnaryOperator<RelNode> placeInputs) {
     RelNode top = subplan.top();
     List<RelNode> leaves = subplan.leaves();
     Map<RelNode, Integer> leafIndex = subplan.leafIndex();
-    List<List<EngineColumn>> inputColumns = subplan.inputColumns();
+    List<List<EngineColumn>> inputColumns = new ArrayList<>(subplan.inputColumns());
+    if (pre != null) {
+      inputColumns.set(pre.input(),
+          EngineColumn.of(pre.aggregated().getRowType().getFieldList()));
+    }
     List<EngineColumn> outputColumns = subplan.outputColumns();
     String sql;
     try {
-      sql = EngineSql.write(logicalInOrder(top, leafIndex), DuckDbSqlDialect.DEFAULT);
+      sql = EngineSql.write(logicalInOrder(top, leafIndex, pre), DuckDbSqlDialect.DEFAULT);
       if (sql == null) {
         // Only the JVM binds parameters (the PlacementEngine keeps them out; this is the
         // backstop).
@@ -114,14 +139,15 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
         return null;
       }
     } catch (SQLException | RuntimeException | AssertionError e) {
-      LOG.debug("DuckDB declines the subplan: {}", e.getMessage());
+      LOG.debug("DuckDB declines the subplan{}: {}", pre == null ? "" : " pre-aggregated",
+          e.getMessage());
       return null;
     }
     List<EngineInput> specs = new ArrayList<>();
     List<RelNode> inputs = new ArrayList<>();
     for (int i = 0; i < leaves.size(); i++) {
       RelNode leaf = leaves.get(i);
-      EngineInput spec = backendInput(leaf, i, inputColumns.get(i));
+      EngineInput spec = backendInput(leaf, i, subplan.inputColumns().get(i));
       if (spec == null) {
         RelNode visited = placeInputs.apply(leaf);
         spec = new EngineInput(EngineInput.Source.JVM, "", null,
@@ -131,12 +157,25 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
       specs.add(spec);
       inputs.add(leaf);
     }
-    List<KeyReduction> reductions = reduce
+    // Reductions are planned over the inputs as planned, then follow the grouped input's
+    // columns (a join key is always one of its grouping columns).
+    List<KeyReduction> reductions = subplan.reduce()
         ? SemiJoinReducer.plan(top, leafIndex, leaves, specs, coefficients) : List.of();
-    readOnce(leaves, specs, reductions);
+    if (pre != null) {
+      int i = pre.input();
+      EngineInput grouped = pre.engineInput();
+      if (grouped == null) {
+        return null;
+      }
+      specs.set(i, grouped);
+      inputs.set(i, pre.aggregated());
+      reductions = reductions.stream().map(r -> pre.follow(r)).filter(r -> r != null).toList();
+    }
+    readOnce(inputs, specs, reductions);
     DuckDbEngine.Plan plan = new DuckDbEngine.Plan(sql, specs, reductions,
         readOrder(specs, reductions), outputColumns);
-    return subplan.execution(NAME, DuckDbEngine.class, plan, inputs, decision);
+    return subplan.execution(NAME, DuckDbEngine.class, plan, inputs, decision,
+        pre == null ? subplan.rowsIn() : subplan.rowsIn() - pre.rowsSaved());
   }
 
   /**
@@ -146,11 +185,16 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
    * the first is the ORDER BY.
    */
   static RelNode logicalInOrder(RelNode top, Map<RelNode, Integer> leafIndex) {
+    return logicalInOrder(top, leafIndex, null);
+  }
+
+  private static RelNode logicalInOrder(RelNode top, Map<RelNode, Integer> leafIndex,
+      @Nullable PreAggregation pre) {
     List<RelCollation> collations =
         top.getTraitSet().getTraits(RelCollationTraitDef.INSTANCE);
     RelCollation collation = collations == null || collations.isEmpty()
         ? RelCollations.EMPTY : collations.get(0);
-    RelNode logical = toLogical(top, leafIndex, false);
+    RelNode logical = toLogical(top, leafIndex, false, pre);
     if (!collation.getFieldCollations().isEmpty()
         && !(logical instanceof Sort && ((Sort) logical).getCollation().equals(collation))) {
       logical = LogicalSort.create(logical, collation, null, null);
@@ -272,18 +316,18 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
 
   /** A logical copy of the subplan whose leaves are scans of the engine's inputs. */
   static RelNode toLogical(RelNode node, Map<RelNode, Integer> leafIndex,
-      boolean underJoin) {
+      boolean underJoin, @Nullable PreAggregation pre) {
     Integer leaf = leafIndex.get(node);
     RelOptCluster cluster = node.getCluster();
     if (leaf != null) {
-      RelDataType rowType = inputRowType(cluster.getTypeFactory(), node.getRowType(), leaf);
-      return LogicalTableScan.create(cluster, RelOptTableImpl.create(null, rowType,
-          ImmutableList.of(DuckDbEngine.inputName(leaf)), Expressions.constant(null)),
-          ImmutableList.of());
+      return inputScan(node, leaf);
+    }
+    if (pre != null && node == pre.aggregate()) {
+      return pre.logical(DuckDbProcessingEngine::inputScan);
     }
     List<RelNode> inputs = new ArrayList<>();
     for (RelNode input : node.getInputs()) {
-      inputs.add(toLogical(input, leafIndex, node instanceof Join));
+      inputs.add(toLogical(input, leafIndex, node instanceof Join, pre));
     }
     if (node instanceof Join) {
       Join join = (Join) node;
@@ -332,6 +376,15 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
       return LogicalValues.create(cluster, values.getRowType(), values.getTuples());
     }
     throw new IllegalStateException("not an engine operator: " + node);
+  }
+
+  /** The scan of engine input {@code input}, whose rows are those of {@code leaf}. */
+  private static RelNode inputScan(RelNode leaf, int input) {
+    RelOptCluster cluster = leaf.getCluster();
+    RelDataType rowType = inputRowType(cluster.getTypeFactory(), leaf.getRowType(), input);
+    return LogicalTableScan.create(cluster, RelOptTableImpl.create(null, rowType,
+        ImmutableList.of(DuckDbEngine.inputName(input)), Expressions.constant(null)),
+        ImmutableList.of());
   }
 
   /** An input's row type with its columns named as shipped. */

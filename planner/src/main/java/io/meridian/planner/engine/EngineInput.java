@@ -20,10 +20,16 @@ import static java.util.Objects.requireNonNull;
  * @param scalar whether the JVM hands its rows over as bare values (a one-column row)
  * @param fragmentId the id of the plan node that produces the rows, for the workload log
  * @param sameAs the input whose rows these are too (an identical fragment, read once), or -1
+ * @param grouping for an input grouped in its backend ({@link PreAggregation}), the statement
+ *     that groups the rows of {@code sql} (which a reduction narrows first) in place of
+ *     {@link #ROWS}; else null
  */
 public record EngineInput(Source source, String sql, @Nullable SqlDialect dialect,
     List<String> fieldNames, List<EngineColumn> columns, boolean scalar, int fragmentId,
-    int sameAs) {
+    int sameAs, @Nullable String grouping) {
+
+  /** Where a grouping statement takes the rows it groups. */
+  public static final String ROWS = "{rows}";
 
   /** Where an input's rows come from. */
   public enum Source {
@@ -42,14 +48,33 @@ public record EngineInput(Source source, String sql, @Nullable SqlDialect dialec
     columns = List.copyOf(columns);
   }
 
+  /** An input its backend does not group. */
+  public EngineInput(Source source, String sql, @Nullable SqlDialect dialect,
+      List<String> fieldNames, List<EngineColumn> columns, boolean scalar, int fragmentId,
+      int sameAs) {
+    this(source, sql, dialect, fieldNames, columns, scalar, fragmentId, sameAs, null);
+  }
+
+  /**
+   * Returns the statement the backend runs for rows {@code rows} selects: {@code rows} itself,
+   * or, for an input grouped in its backend, the grouping of them.
+   *
+   * @param rows {@link #sql()}, or a statement narrowing it to some join keys
+   */
+  public String statement(String rows) {
+    return grouping == null ? rows : grouping.replace(ROWS, rows);
+  }
+
   /** Returns the same input, read once with input {@code other}. */
   public EngineInput sameAs(int other) {
-    return new EngineInput(source, sql, dialect, fieldNames, columns, scalar, fragmentId, other);
+    return new EngineInput(source, sql, dialect, fieldNames, columns, scalar, fragmentId, other,
+        grouping);
   }
 
   /** Returns the same input, its rows handed over as bare values or not. */
   public EngineInput withScalar(boolean scalar) {
-    return new EngineInput(source, sql, dialect, fieldNames, columns, scalar, fragmentId, sameAs);
+    return new EngineInput(source, sql, dialect, fieldNames, columns, scalar, fragmentId, sameAs,
+        grouping);
   }
 
   /** Whether a backend runs this input's statement (so a reduction can narrow it). */

@@ -1,6 +1,7 @@
 package io.meridian.planner.engine;
 
 import io.meridian.adapter.duckdb.DuckDbDataSource;
+import io.meridian.adapter.duckdb.DuckDbSqlDialect;
 import io.meridian.adapter.jdbc.BackendConvention;
 import io.meridian.planner.rel.BackendStatement;
 import io.meridian.planner.rel.BackendToEnumerableConverter;
@@ -13,6 +14,10 @@ import org.apache.calcite.rel.RelCollation;
 import org.apache.calcite.rel.RelCollationTraitDef;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.metadata.RelMetadataQuery;
+import org.apache.calcite.sql.SqlDialect;
+import org.apache.calcite.sql.dialect.ClickHouseSqlDialect;
+import org.apache.calcite.sql.dialect.PostgresqlSqlDialect;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 import java.sql.SQLException;
 import java.util.IdentityHashMap;
@@ -31,11 +36,15 @@ public final class EngineSubplan {
   private final ImmutableList<List<EngineColumn>> inputColumns;
   private final ImmutableList<EngineColumn> outputColumns;
   private final double rowsIn;
+  private final boolean reduce;
+  private final boolean preAggregate;
   private final Map<RelNode, Integer> leafIndex = new IdentityHashMap<>();
 
   public EngineSubplan(RelNode top, List<RelNode> leaves, List<List<EngineColumn>> inputColumns,
-      List<EngineColumn> outputColumns, double rowsIn) {
+      List<EngineColumn> outputColumns, double rowsIn, boolean reduce, boolean preAggregate) {
     this.top = top;
+    this.reduce = reduce;
+    this.preAggregate = preAggregate;
     this.leaves = ImmutableList.copyOf(leaves);
     this.inputColumns = ImmutableList.copyOf(inputColumns);
     this.outputColumns = ImmutableList.copyOf(outputColumns);
@@ -75,6 +84,22 @@ public final class EngineSubplan {
     return rowsIn;
   }
 
+  /**
+   * Returns whether an engine's inputs may be narrowed by each other's join keys (semi-join
+   * reduction; the {@code reduction} connection property turns it off).
+   */
+  public boolean reduce() {
+    return reduce;
+  }
+
+  /**
+   * Returns whether an engine may group an input in its backend before the subplan's joins
+   * ({@link PreAggregation}; the {@code preaggregation} connection property turns it off).
+   */
+  public boolean preAggregate() {
+    return preAggregate;
+  }
+
   /** Returns the metadata query of the subplan's cluster. */
   public RelMetadataQuery metadata() {
     return top.getCluster().getMetadataQuery();
@@ -87,6 +112,16 @@ public final class EngineSubplan {
    */
   public EngineExecution execution(String engine, Class<?> runtime, DuckDbEngine.Plan plan,
       List<RelNode> inputs, String decision) {
+    return execution(engine, runtime, plan, inputs, decision, rowsIn);
+  }
+
+  /**
+   * Returns the subplan placed in an engine, as {@link #execution(String, Class,
+   * DuckDbEngine.Plan, List, String)} does, whose operators take in {@code rowsIn} rows (an
+   * input the engine reads grouped).
+   */
+  public EngineExecution execution(String engine, Class<?> runtime, DuckDbEngine.Plan plan,
+      List<RelNode> inputs, String decision, double rowsIn) {
     List<RelCollation> collations = top.getTraitSet().getTraits(RelCollationTraitDef.INSTANCE);
     return new EngineExecution(top.getCluster(),
         top.getCluster().traitSetOf(EnumerableConvention.INSTANCE)
@@ -127,5 +162,22 @@ public final class EngineSubplan {
     } catch (SQLException e) {
       return EngineInput.Source.BACKEND_JDBC;
     }
+  }
+
+  /**
+   * Returns the key of a backend's own per-row cost ({@code <backend>.row-cpu}), or null for a
+   * backend the cost model does not price.
+   */
+  public static @Nullable String backendRowCpuKey(SqlDialect dialect) {
+    if (dialect instanceof DuckDbSqlDialect) {
+      return "duckdb.row-cpu";
+    }
+    if (dialect instanceof PostgresqlSqlDialect) {
+      return "postgres.row-cpu";
+    }
+    if (dialect instanceof ClickHouseSqlDialect) {
+      return "clickhouse.row-cpu";
+    }
+    return null;
   }
 }

@@ -37,8 +37,7 @@ public final class JvmEngine implements ProcessingEngine {
   }
 
   @Override public @Nullable RelNode place(EngineSubplan subplan,
-      EngineCoefficients coefficients, String decision, UnaryOperator<RelNode> placeInputs,
-      boolean reduce) {
+      EngineCoefficients coefficients, String decision, UnaryOperator<RelNode> placeInputs) {
     return null;
   }
 }

@@ -44,7 +44,9 @@ public record KeyReduction(int target, int targetColumn, int source, int sourceC
 
   /**
    * Returns the statements that read a target over JDBC restricted to {@code keys}, one per
-   * batch (one statement matching nothing if there are no keys).
+   * batch (one statement matching nothing if there are no keys). An input grouped in its
+   * backend is grouped after the narrowing; its keys are grouping columns, so no group spans
+   * two batches.
    *
    * @param input the target's statement and columns
    */
@@ -54,7 +56,8 @@ public record KeyReduction(int target, int targetColumn, int source, int sourceC
         + dialect.quoteIdentifier(input.fieldNames().get(targetColumn));
     List<String> statements = new ArrayList<>();
     if (keys.isEmpty()) {
-      statements.add("SELECT * FROM (" + input.sql() + ") AS m_reduced WHERE 1 = 0");
+      statements.add(input.statement("SELECT * FROM (" + input.sql()
+          + ") AS m_reduced WHERE 1 = 0"));
       return statements;
     }
     EngineColumn type = input.columns().get(targetColumn);
@@ -68,13 +71,13 @@ public record KeyReduction(int target, int targetColumn, int source, int sourceC
       }
       sql.append(literal(key, type, dialect));
       if (++inBatch == batchKeys) {
-        statements.add(sql.append(')').toString());
+        statements.add(input.statement(sql.append(')').toString()));
         sql = null;
         inBatch = 0;
       }
     }
     if (sql != null) {
-      statements.add(sql.append(')').toString());
+      statements.add(input.statement(sql.append(')').toString()));
     }
     return statements;
   }
@@ -99,7 +102,7 @@ public record KeyReduction(int target, int targetColumn, int source, int sourceC
               DuckDbEngine.columnName(reduction.source(), reduction.sourceColumn())))
           .append(" FROM ").append(dialect.quoteIdentifier(keys.get(r))).append(')');
     }
-    return sql.toString();
+    return input.statement(sql.toString());
   }
 
   /** Whether a source column's values can be looked up in a target column. */

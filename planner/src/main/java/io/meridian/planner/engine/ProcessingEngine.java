@@ -41,9 +41,7 @@ public interface ProcessingEngine {
    *
    * @param decision why this engine was chosen (the costs), for {@code EXPLAIN}
    * @param placeInputs places what is below a leaf whose rows reach the engine through the JVM
-   * @param reduce whether inputs may be narrowed by each other's join keys (semi-join
-   *     reduction; the session property {@code reduction})
    */
   @Nullable RelNode place(EngineSubplan subplan, EngineCoefficients coefficients, String decision,
-      UnaryOperator<RelNode> placeInputs, boolean reduce);
+      UnaryOperator<RelNode> placeInputs);
 }

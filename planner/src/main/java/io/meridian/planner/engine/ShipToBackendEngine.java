@@ -73,15 +73,13 @@ public final class ShipToBackendEngine implements ProcessingEngine {
     return shipsSomething ? target : null;
   }
 
-  /** The coefficient of the backend's per-row cost, or null for a backend this cannot use. */
+  /**
+   * The coefficient of the backend's per-row cost, or null for a backend this cannot use (one
+   * that is neither PostgreSQL nor DuckDB-based: their statements take the small inputs).
+   */
   private static @Nullable String rowCpuKey(SqlDialect dialect) {
-    if (dialect instanceof DuckDbSqlDialect) {
-      return "duckdb.row-cpu";
-    }
-    if (dialect instanceof PostgresqlSqlDialect) {
-      return "postgres.row-cpu";
-    }
-    return null;
+    return dialect instanceof DuckDbSqlDialect || dialect instanceof PostgresqlSqlDialect
+        ? EngineSubplan.backendRowCpuKey(dialect) : null;
   }
 
   @Override public double cost(EngineSubplan subplan, EngineCoefficients coefficients) {
@@ -106,8 +104,7 @@ public final class ShipToBackendEngine implements ProcessingEngine {
   }
 
   @Override public @Nullable RelNode place(EngineSubplan subplan,
-      EngineCoefficients coefficients, String decision, UnaryOperator<RelNode> placeInputs,
-      boolean reduce) {
+      EngineCoefficients coefficients, String decision, UnaryOperator<RelNode> placeInputs) {
     BackendConvention target = target(subplan, coefficients);
     if (target == null) {
       return null;

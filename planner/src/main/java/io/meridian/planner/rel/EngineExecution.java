@@ -149,6 +149,9 @@ public final class EngineExecution extends AbstractRelNode implements Enumerable
       default:
         shipped.append("rows from the JVM");
       }
+      if (input.grouping() != null) {
+        shipped.append(", grouped in its backend");
+      }
       for (KeyReduction reduction : plan.reductionsOf(i)) {
         shipped.append(", ").append(reduction.describe());
       }

@@ -327,9 +327,11 @@ public final class CostCalibrator implements CostModel.Calibrator, AutoCloseable
     Properties jvm = new Properties();
     jvm.setProperty("placement", "jvm");
     jvm.setProperty("reduction", "off");
+    jvm.setProperty("preaggregation", "off");
     Properties engine = new Properties();
     engine.setProperty("placement", "duckdb");
     engine.setProperty("reduction", "off");
+    engine.setProperty("preaggregation", "off");
     try (CalciteConnection inJvm = driver.open(jvm);
          CalciteConnection inEngine = driver.open(engine)) {
       List<Probe> probes = probes(inJvm);
