@@ -85,6 +85,21 @@ class PlacementIT {
     }
   }
 
+  /**
+   * A grouping by the year of a date is sized by the years between the column's smallest and
+   * largest value (1992 to 1998: 7), not by the join below it.
+   */
+  @Test void aGroupingByYearIsSizedByTheYearsTheStatisticsSpan() throws SQLException {
+    String sql = "SELECT EXTRACT(YEAR FROM o.o_orderdate) AS y, count(*) AS n"
+        + " FROM shop.public.orders o JOIN lake.tpch.lineitem l ON l.l_orderkey = o.o_orderkey"
+        + " GROUP BY EXTRACT(YEAR FROM o.o_orderdate)";
+    String plan = fixture.explain(sql, placement("duckdb"));
+    assertThat(plan).as(plan).startsWith("EngineExecution(").contains("rows=[7]");
+    assertThat(fixture.queryMeridian(sql, placement("duckdb")).differenceFrom(
+        fixture.queryOracle(sql.replace("shop.public.", "tpch.").replace("lake.tpch.", "tpch.")),
+        false)).isNull();
+  }
+
   @Test void smallCrossBackendJoinStaysInTheJvmByCost() throws SQLException {
     String sql = "SELECT n.n_name, count(*) AS suppliers FROM shop.public.nation n"
         + " JOIN analytics.tpch.supplier s ON s.s_nationkey = n.n_nationkey"

@@ -209,6 +209,50 @@ class WorkloadLogIT {
     }
   }
 
+  /**
+   * A {@code HAVING} keeps a share of groups no statistics tell; once a statement has run, the
+   * same grouping and condition are estimated at the rows observed (the feedback key names the
+   * table, the grouping and the condition), and a statement sent whole to its backend records
+   * no estimate of its own (the backend plans it).
+   */
+  @Test void aHavingIsEstimatedFromWhatItKeptLastTime() throws Exception {
+    String sql = "SELECT count(*) AS n FROM (SELECT l_orderkey FROM lake.tpch.lineitem"
+        + " GROUP BY l_orderkey HAVING sum(l_quantity) > 250) big"
+        + " JOIN shop.public.orders o ON o.o_orderkey = big.l_orderkey";
+    Properties noReduction = new Properties();
+    noReduction.setProperty("reduction", "off");
+    // A log of its own: the other tests count what their log holds.
+    Path ownDir = dataDir.resolveSibling(dataDir.getFileName() + "-having");
+    DemoEnvironment.deleteRecursively(ownDir);
+    try (MeridianServer server = MeridianServer.start(new MeridianConfig("127.0.0.1", 0,
+             "PROTOBUF", ownDir, demo.catalogs()));
+         Connection c = DriverManager.getConnection(server.jdbcUrl(), noReduction)) {
+      List<Map<String, Object>> first = rows(c, sql);
+      assertThat(rows(c, sql)).isEqualTo(first);
+      rows(c, "SELECT o_orderkey FROM shop.public.orders WHERE o_orderkey = 1");
+      server.workloadLog().flush();
+      List<Map<String, Object>> having = rows(c, "SELECT f.estimated_rows AS e,"
+          + " f.actual_rows AS a FROM meridian.system.fragments f"
+          + " JOIN meridian.system.queries q ON f.query_id = q.query_id"
+          + " WHERE q.sql_text LIKE '%HAVING sum(l_quantity) > 250%' AND f.role <> 'engine'"
+          + " AND f.engine = 'lake' ORDER BY f.started_at");
+      assertThat(having).hasSize(2);
+      double actual = ((Number) having.get(0).get("a")).doubleValue();
+      assertThat(actual).isPositive();
+      assertThat(((Number) having.get(0).get("e")).doubleValue())
+          .as("first run: the statistics' guess").isGreaterThan(2 * actual);
+      assertThat(((Number) having.get(1).get("e")).doubleValue())
+          .as("second run: what the first kept").isEqualTo(actual);
+      List<Map<String, Object>> whole = rows(c, "SELECT f.estimated_rows AS e,"
+          + " f.actual_rows AS a FROM meridian.system.fragments f"
+          + " JOIN meridian.system.queries q ON f.query_id = q.query_id"
+          + " WHERE q.sql_text LIKE '%WHERE o_orderkey = 1'");
+      assertThat(whole).hasSize(1);
+      assertThat(whole.get(0).get("e")).isNull();
+      assertThat(((Number) whole.get(0).get("a")).longValue()).isEqualTo(1);
+    }
+  }
+
   private static String explain(Connection c, String sql) throws SQLException {
     try (Statement s = c.createStatement();
          ResultSet rs = s.executeQuery("EXPLAIN PLAN FOR " + sql)) {

@@ -90,52 +90,118 @@ public final class MeridianMetadata {
   }
 
   /**
-   * The distinct values of one output column that is a table's column passed through unchanged
-   * (by projections and calcs of the column itself, filters, sorts, joins, groupings by it, and
-   * converters between conventions), from the table's statistics; null for anything else. Filters and
-   * joins only remove values, so the table's count is an upper bound.
+   * Where one output column comes from: a table's column passed through unchanged ({@code rel}
+   * a table scan, {@code expression} null), or an expression computed over {@code rel}.
    */
-  static @Nullable Double columnDistinctCount(RelNode node, int column, RelMetadataQuery mq) {
+  private record Origin(RelNode rel, int column, @Nullable RexNode expression) {
+  }
+
+  /**
+   * Traces one output column down through projections and calcs of the column itself, filters,
+   * sorts, joins, groupings by it, and converters between conventions, to a table's column or
+   * to the expression that computes it; null for anything else.
+   */
+  private static @Nullable Origin origin(RelNode node, int column) {
     RelNode rel = node instanceof org.apache.calcite.plan.volcano.RelSubset
         ? ((org.apache.calcite.plan.volcano.RelSubset) node).getOriginal() : node;
     if (rel == null) {
       return null;
     }
     if (rel instanceof TableScan) {
-      return tableDistinctCount((TableScan) rel, mq, ImmutableBitSet.of(column));
+      return new Origin(rel, column, null);
     }
+    RexNode expression = null;
     if (rel instanceof org.apache.calcite.rel.core.Project) {
-      RexNode expression = ((org.apache.calcite.rel.core.Project) rel).getProjects().get(column);
-      return expression instanceof org.apache.calcite.rex.RexInputRef
-          ? columnDistinctCount(rel.getInput(0),
-              ((org.apache.calcite.rex.RexInputRef) expression).getIndex(), mq)
-          : null;
-    }
-    if (rel instanceof org.apache.calcite.rel.core.Calc) {
+      expression = ((org.apache.calcite.rel.core.Project) rel).getProjects().get(column);
+    } else if (rel instanceof org.apache.calcite.rel.core.Calc) {
       org.apache.calcite.rex.RexProgram program =
           ((org.apache.calcite.rel.core.Calc) rel).getProgram();
-      RexNode expression = program.expandLocalRef(program.getProjectList().get(column));
+      expression = program.expandLocalRef(program.getProjectList().get(column));
+    }
+    if (expression != null) {
       return expression instanceof org.apache.calcite.rex.RexInputRef
-          ? columnDistinctCount(rel.getInput(0),
-              ((org.apache.calcite.rex.RexInputRef) expression).getIndex(), mq)
-          : null;
+          ? origin(rel.getInput(0), ((org.apache.calcite.rex.RexInputRef) expression).getIndex())
+          : new Origin(rel.getInput(0), -1, expression);
     }
     if (rel instanceof Filter || rel instanceof org.apache.calcite.rel.core.Sort
         || rel instanceof ConverterImpl) {
-      return columnDistinctCount(rel.getInput(0), column, mq);
+      return origin(rel.getInput(0), column);
     }
     if (rel instanceof Join) {
       int left = ((Join) rel).getLeft().getRowType().getFieldCount();
-      return column < left ? columnDistinctCount(((Join) rel).getLeft(), column, mq)
-          : columnDistinctCount(((Join) rel).getRight(), column - left, mq);
+      return column < left ? origin(((Join) rel).getLeft(), column)
+          : origin(((Join) rel).getRight(), column - left);
     }
     if (rel instanceof Aggregate) {
       Aggregate aggregate = (Aggregate) rel;
       return column < aggregate.getGroupCount()
-          ? columnDistinctCount(aggregate.getInput(), aggregate.getGroupSet().nth(column), mq)
-          : null;
+          ? origin(aggregate.getInput(), aggregate.getGroupSet().nth(column)) : null;
     }
     return null;
+  }
+
+  /**
+   * The distinct values of one output column ({@link #origin}): a table's column's, from the
+   * table's statistics (filters and joins only remove values, so this is an upper bound), or
+   * those of a year extracted from one ({@link #yearsDistinctCount}); null for anything else.
+   */
+  static @Nullable Double columnDistinctCount(RelNode node, int column, RelMetadataQuery mq) {
+    Origin origin = origin(node, column);
+    if (origin == null) {
+      return null;
+    }
+    return origin.expression() == null
+        ? tableDistinctCount((TableScan) origin.rel(), mq, ImmutableBitSet.of(origin.column()))
+        : yearsDistinctCount(origin.expression(), origin.rel(), mq);
+  }
+
+  /**
+   * The distinct values of {@code EXTRACT(YEAR FROM column)} over {@code input}, where the
+   * column is a table's date or timestamp column passed through unchanged: the years between
+   * its smallest and largest value by the statistics, at most its distinct values (TPC-H
+   * groups by the year of an order or a shipment: 7 years, where a grouping above a join had no
+   * bound but the join); null for any other expression.
+   */
+  static @Nullable Double yearsDistinctCount(RexNode expression, RelNode input,
+      RelMetadataQuery mq) {
+    if (expression.getKind() != org.apache.calcite.sql.SqlKind.EXTRACT) {
+      return null;
+    }
+    List<RexNode> operands = ((org.apache.calcite.rex.RexCall) expression).getOperands();
+    if (operands.size() != 2
+        || !(operands.get(0) instanceof org.apache.calcite.rex.RexLiteral)
+        || ((org.apache.calcite.rex.RexLiteral) operands.get(0)).getValue()
+            != org.apache.calcite.avatica.util.TimeUnitRange.YEAR
+        || !(operands.get(1) instanceof org.apache.calcite.rex.RexInputRef)) {
+      return null;
+    }
+    int column = ((org.apache.calcite.rex.RexInputRef) operands.get(1)).getIndex();
+    ColumnStatistics statistics = columnStatistics(input, column);
+    if (statistics == null || statistics.min() == null || statistics.max() == null) {
+      return null;
+    }
+    try {
+      int first = Integer.parseInt(statistics.min().trim().substring(0, 4));
+      int last = Integer.parseInt(statistics.max().trim().substring(0, 4));
+      double years = Math.max(1, last - first + 1);
+      Double distinct = columnDistinctCount(input, column, mq);
+      return distinct == null ? years : Math.min(years, distinct);
+    } catch (RuntimeException e) {
+      // Not a date written year first.
+      return null;
+    }
+  }
+
+  /** The statistics of the table column that one output column passes through unchanged. */
+  private static @Nullable ColumnStatistics columnStatistics(RelNode node, int column) {
+    Origin origin = origin(node, column);
+    if (origin == null || origin.expression() != null) {
+      return null;
+    }
+    StatisticsJdbcTable table = origin.rel().getTable().unwrap(StatisticsJdbcTable.class);
+    List<String> names = origin.rel().getRowType().getFieldNames();
+    return table == null || origin.column() >= names.size() ? null
+        : table.columnStatistics().get(names.get(origin.column()));
   }
 
   /** The share of a scanned table's rows a condition keeps, from its column statistics. */

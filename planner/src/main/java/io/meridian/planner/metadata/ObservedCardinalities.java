@@ -8,6 +8,7 @@ import com.google.common.cache.CacheBuilder;
 import org.apache.calcite.plan.hep.HepRelVertex;
 import org.apache.calcite.plan.volcano.RelSubset;
 import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.Aggregate;
 import org.apache.calcite.rel.core.Filter;
 import org.apache.calcite.rel.core.Project;
 import org.apache.calcite.rel.core.Sort;
@@ -43,7 +44,10 @@ public final class ObservedCardinalities {
 
   /**
    * The feedback key of a node: {@code catalog.schema.table|predicate} for a filter directly
-   * over a table scan (through projections and sorts), else null.
+   * over a table scan (through projections and sorts); for a filter over a grouping of such a
+   * scan or of a table (a {@code HAVING}, whose selectivity no statistics tell: TPC-H q18's
+   * orders whose lines sum past 300), the grouping's input, projections, keys and functions
+   * and the filter's condition; else null.
    */
   public static @Nullable String key(RelNode node) {
     RelNode n = strip(node);
@@ -57,10 +61,31 @@ public final class ObservedCardinalities {
     }
     Filter filter = (Filter) n;
     RelNode input = strip(filter.getInput());
+    if (input instanceof Aggregate) {
+      String grouped = groupingKey((Aggregate) input);
+      return grouped == null ? null : grouped + "|having " + filter.getCondition();
+    }
     if (!(input instanceof TableScan)) {
       return null;
     }
     return String.join(".", input.getTable().getQualifiedName()) + "|" + filter.getCondition();
+  }
+
+  /**
+   * What a grouping of a table (or of a filtered one), through projections, computes, or null
+   * for a grouping of anything else.
+   */
+  private static @Nullable String groupingKey(Aggregate aggregate) {
+    StringBuilder projections = new StringBuilder();
+    RelNode n = strip(aggregate.getInput());
+    while (n instanceof Project) {
+      projections.insert(0, "|project " + ((Project) n).getProjects());
+      n = strip(n.getInput(0));
+    }
+    String source = n instanceof TableScan
+        ? String.join(".", n.getTable().getQualifiedName()) : key(n);
+    return source == null ? null : source + projections + "|group " + aggregate.getGroupSet()
+        + " " + aggregate.getAggCallList();
   }
 
   private static RelNode strip(RelNode node) {

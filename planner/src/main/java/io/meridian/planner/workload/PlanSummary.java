@@ -212,8 +212,10 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
     }
     if (node instanceof BackendToEnumerableConverter) {
       CatalogDataSource backend = dataSourceOf(node.getInput(0).getConvention());
+      // A statement sent whole is planned by its backend: Meridian has no estimate of it (the
+      // metadata's 1 is a placeholder), so none is recorded.
       fragments.add(new Fragment(node.getId(), backend == null ? "?" : backend.catalog(),
-          role, rows(mq, node),
+          role, node.getInput(0) instanceof BackendStatement ? Double.NaN : rows(mq, node),
           ObservedCardinalities.key(node.getInput(0)), parent,
           backend == null ? "?" : backend.type(), scannedRows(node.getInput(0), mq), 0,
           bytes(mq, node), node.getRowType().getFieldCount()));
