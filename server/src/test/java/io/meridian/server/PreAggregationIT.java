@@ -54,24 +54,19 @@ class PreAggregationIT {
     }
   }
 
+  /** Asserts that no input of {@code sql} is grouped in its backend, and the answers. */
+  private static void assertNoGroupingAndSameAnswers(String sql) throws SQLException {
+    String plan = fixture.explain(sql, session("auto", "auto"));
+    assertThat(plan).as(plan).doesNotContain("pre-aggregated")
+        .doesNotContain("grouped in its backend");
+    assertSameAnswers(sql);
+  }
+
   /** The engine's input whose subtree scans {@code table}: its lines of the plan. */
   private static String input(String plan, String table) {
-    StringBuilder block = null;
-    for (String line : plan.split("\n")) {
-      if (line.matches("  \\S.*")) {
-        if (block != null && block.toString().contains("[[" + table + "]]")) {
-          return block.toString();
-        }
-        block = new StringBuilder();
-      }
-      if (block != null) {
-        block.append(line).append('\n');
-      }
-    }
-    if (block != null && block.toString().contains("[[" + table + "]]")) {
-      return block.toString();
-    }
-    throw new AssertionError("no input scans " + table + ": " + plan);
+    return DemoServerFixture.engineInputs(plan).stream()
+        .filter(block -> block.contains("[[" + table + "]]")).findFirst()
+        .orElseThrow(() -> new AssertionError("no input scans " + table + ": " + plan));
   }
 
   /**
@@ -139,10 +134,7 @@ class PreAggregationIT {
         + " WHERE l.l_linenumber = 7"
         + " GROUP BY l.l_orderkey, l.l_linenumber, o.o_orderpriority"
         + " ORDER BY l.l_orderkey";
-    String plan = fixture.explain(sql, session("auto", "auto"));
-    assertThat(plan).as(plan).doesNotContain("pre-aggregated")
-        .doesNotContain("grouped in its backend");
-    assertSameAnswers(sql);
+    assertNoGroupingAndSameAnswers(sql);
   }
 
   /** A distinct count cannot be combined from partial counts: no grouping. */
@@ -150,9 +142,7 @@ class PreAggregationIT {
     String sql = "SELECT o.o_orderpriority, count(DISTINCT l.l_partkey) AS parts"
         + " FROM lake.tpch.lineitem l JOIN shop.public.orders o ON l.l_orderkey = o.o_orderkey"
         + " GROUP BY o.o_orderpriority ORDER BY o.o_orderpriority";
-    String plan = fixture.explain(sql, session("auto", "auto"));
-    assertThat(plan).as(plan).doesNotContain("pre-aggregated");
-    assertSameAnswers(sql);
+    assertNoGroupingAndSameAnswers(sql);
   }
 
   /** An aggregate over an outer join keeps the unmatched rows' NULLs: no grouping. */
@@ -161,9 +151,7 @@ class PreAggregationIT {
         + " FROM shop.public.orders o LEFT JOIN lake.tpch.lineitem l"
         + " ON l.l_orderkey = o.o_orderkey AND l.l_quantity > 49"
         + " GROUP BY o.o_orderpriority ORDER BY o.o_orderpriority";
-    String plan = fixture.explain(sql, session("auto", "auto"));
-    assertThat(plan).as(plan).doesNotContain("pre-aggregated");
-    assertSameAnswers(sql);
+    assertNoGroupingAndSameAnswers(sql);
   }
 
   @Test void theSessionCanTurnPreAggregationOff() throws SQLException {

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.regex.Matcher;
@@ -37,27 +36,6 @@ class SemiJoinReductionIT {
     info.setProperty("placement", placement);
     info.setProperty("reduction", reduction);
     return info;
-  }
-
-  /** The engine's inputs as EXPLAIN lists them: the subtree of each, in order. */
-  private static List<String> inputs(String plan) {
-    List<String> blocks = new ArrayList<>();
-    StringBuilder block = null;
-    for (String line : plan.split("\n")) {
-      if (line.matches("  \\S.*")) {
-        if (block != null) {
-          blocks.add(block.toString());
-        }
-        block = new StringBuilder();
-      }
-      if (block != null) {
-        block.append(line).append('\n');
-      }
-    }
-    if (block != null) {
-      blocks.add(block.toString());
-    }
-    return blocks;
   }
 
   /** The input whose subtree scans {@code table} and contains {@code also}. */
@@ -95,7 +73,7 @@ class SemiJoinReductionIT {
   @Test void q18ReadsOnlyTheOrdersTheHavingClauseKeeps() throws SQLException {
     String plan = fixture.explain(TpchQueries.forDemoLayout(18), session("auto", "auto"));
     assertThat(plan).as(plan).startsWith("EngineExecution(");
-    List<String> inputs = inputs(plan);
+    List<String> inputs = DemoServerFixture.engineInputs(plan);
     int bigOrders = input(inputs, "lake, tpch, lineitem", "JdbcAggregate");
     int orders = input(inputs, "shop, public, orders", "");
     int lineitem = input(inputs, "lake, tpch, lineitem", "JdbcProject(l_orderkey=[$0], "
@@ -119,7 +97,7 @@ class SemiJoinReductionIT {
     assertThat(plan).as(plan).startsWith("EngineExecution(");
     String implied = "JdbcFilter(condition=[SEARCH($1, Sarg['FRANCE':VARCHAR(25),"
         + " 'GERMANY':VARCHAR(25)]:VARCHAR(25))])";
-    List<String> inputs = inputs(plan);
+    List<String> inputs = DemoServerFixture.engineInputs(plan);
     int customers = input(inputs, "shop, public, orders", implied);
     assertThat(inputs.get(customers)).contains("JdbcTableScan(table=[[shop, public, customer]])");
     int supplierNations = -1;
@@ -146,7 +124,7 @@ class SemiJoinReductionIT {
   /** One supplier has one nation of 25: customers are read for that one only. */
   @Test void aSelectiveSideNarrowsTheOther() throws SQLException {
     String plan = fixture.explain(FEW_SUPPLIERS, session("duckdb", "auto"));
-    List<String> inputs = inputs(plan);
+    List<String> inputs = DemoServerFixture.engineInputs(plan);
     int customer = input(inputs, "shop, public, customer", "");
     int supplier = input(inputs, "analytics, tpch, supplier", "");
     assertThat(reducedBy(plan, customer)).as(plan).isEqualTo(supplier);

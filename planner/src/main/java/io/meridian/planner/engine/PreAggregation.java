@@ -58,8 +58,10 @@ import java.util.Set;
  * <p>The DuckDB engine proposes it ({@link #best}) for the input where it pays most: the
  * values that no longer move and the input's rows its operators no longer take in, against the
  * backend's own per-row cost ({@code <backend>.row-cpu}) of grouping the input, only where the
- * statistics expect at most {@code preaggregate.max-fraction} of the input's rows as groups,
- * and not for an input that semi-join reduction narrows.
+ * statistics expect at most {@code preaggregate.max-fraction} of the input's rows as groups.
+ * An input that semi-join reduction narrows is grouped only if it is read over JDBC, priced as
+ * the reduction keeps it ({@link #reductionTargets}); the reduction narrows its rows before the
+ * grouping ({@link EngineInput#grouping()}).
  */
 public final class PreAggregation {
   private final Aggregate aggregate;

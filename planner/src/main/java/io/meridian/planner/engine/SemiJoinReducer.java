@@ -56,6 +56,7 @@ final class SemiJoinReducer {
   private final double maxFraction;
   private final int batchKeys;
   private final double jdbcValue;
+  private final double keyLiteral;
   private final double arrowValue;
 
   private SemiJoinReducer(Map<RelNode, Integer> leafIndex, List<RelNode> leaves,
@@ -69,6 +70,7 @@ final class SemiJoinReducer {
     this.maxFraction = coefficients.get("semijoin.max-fraction");
     this.batchKeys = (int) coefficients.get("semijoin.batch-keys");
     this.jdbcValue = coefficients.get("transfer.jdbc-arrow.value");
+    this.keyLiteral = coefficients.get("semijoin.key-literal");
     this.arrowValue = coefficients.get("transfer.arrow.value");
   }
 
@@ -223,9 +225,12 @@ final class SemiJoinReducer {
       return;
     }
     double kept = targetRows * Math.min(1, keys / targetDistinct);
-    double perValue = in.source() == EngineInput.Source.BACKEND_ARROW ? arrowValue : jdbcValue;
-    // A key sent costs about what a value moved over JDBC does.
-    if ((targetRows - kept) * in.columns().size() * perValue <= keys * jdbcValue) {
+    boolean arrow = in.source() == EngineInput.Source.BACKEND_ARROW;
+    double perValue = arrow ? arrowValue : jdbcValue;
+    // A key sent as Arrow costs about what a value moved over JDBC does; one written into a
+    // statement as a literal, which the backend parses, costs semijoin.key-literal.
+    if ((targetRows - kept) * in.columns().size() * perValue
+        <= keys * (arrow ? jdbcValue : keyLiteral)) {
       return;
     }
     candidates.add(new KeyReduction(target[0], target[1], source[0], source[1], keys,

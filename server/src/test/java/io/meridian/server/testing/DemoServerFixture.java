@@ -130,4 +130,28 @@ public final class DemoServerFixture {
       return Rows.read(rs);
     }
   }
+
+  /**
+   * The inputs of the engine execution at the top of an EXPLAIN text: the lines of each input's
+   * subtree, in order.
+   */
+  public static java.util.List<String> engineInputs(String plan) {
+    java.util.List<String> blocks = new java.util.ArrayList<>();
+    StringBuilder block = null;
+    for (String line : plan.split("\n")) {
+      if (line.matches("  \\S.*")) {
+        if (block != null) {
+          blocks.add(block.toString());
+        }
+        block = new StringBuilder();
+      }
+      if (block != null) {
+        block.append(line).append('\n');
+      }
+    }
+    if (block != null) {
+      blocks.add(block.toString());
+    }
+    return blocks;
+  }
 }
