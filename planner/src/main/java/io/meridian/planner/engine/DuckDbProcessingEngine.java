@@ -225,14 +225,13 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
         return new EngineInput(EngineInput.Source.BACKEND_JDBC, fragmentSql, convention.dialect,
             names, columns, false, leaf.getId(), -1);
       }
-      StringBuilder sql = new StringBuilder("SELECT * FROM (")
-          .append(fragmentSql).append(") AS m_fragment(");
+      List<String> shipped = new ArrayList<>();
       for (int j = 0; j < names.size(); j++) {
-        sql.append(j > 0 ? ", " : "")
-            .append(convention.dialect.quoteIdentifier(DuckDbEngine.columnName(input, j)));
+        shipped.add(DuckDbEngine.columnName(input, j));
       }
-      return new EngineInput(EngineInput.Source.BACKEND_ARROW, sql.append(')').toString(),
-          convention.dialect, names, columns, false, leaf.getId(), -1);
+      return new EngineInput(EngineInput.Source.BACKEND_ARROW,
+          renamed(fragmentSql, shipped, convention.dialect), convention.dialect, names, columns,
+          false, leaf.getId(), -1);
     } catch (RuntimeException | AssertionError e) {
       LOG.debug("input {} is read in the JVM: {}", input, e.getMessage());
       return null;
@@ -244,12 +243,30 @@ public final class DuckDbProcessingEngine implements ProcessingEngine {
    * was given only for the JVM's merge joins; null if it cannot be written.
    */
   static @Nullable String fragmentSql(RelNode leaf, SqlDialect dialect) {
+    return EngineSql.write(fragment(leaf), dialect);
+  }
+
+  /**
+   * The backend fragment under {@code leaf}, without an order it was given only for the JVM's
+   * merge joins.
+   */
+  static RelNode fragment(RelNode leaf) {
     RelNode fragment = leaf.getInput(0);
-    if (fragment instanceof Sort && ((Sort) fragment).fetch == null
-        && ((Sort) fragment).offset == null) {
-      fragment = fragment.getInput(0);
+    return fragment instanceof Sort && ((Sort) fragment).fetch == null
+        && ((Sort) fragment).offset == null ? fragment.getInput(0) : fragment;
+  }
+
+  /**
+   * A DuckDB-based backend's statement whose columns are renamed to {@code names} (as the
+   * engine's input table names them, so that its Arrow result registers as that table).
+   */
+  static String renamed(String sql, List<String> names, SqlDialect dialect) {
+    StringBuilder renamed = new StringBuilder("SELECT * FROM (").append(sql)
+        .append(") AS m_fragment(");
+    for (int j = 0; j < names.size(); j++) {
+      renamed.append(j > 0 ? ", " : "").append(dialect.quoteIdentifier(names.get(j)));
     }
-    return EngineSql.write(fragment, dialect);
+    return renamed.append(')').toString();
   }
 
   /**

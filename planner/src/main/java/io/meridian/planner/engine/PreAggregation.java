@@ -154,12 +154,7 @@ public final class PreAggregation {
       for (int j = 0; j < keys; j++) {
         rowNames.set(j, DuckDbEngine.columnName(input, j));
       }
-      StringBuilder named = new StringBuilder("SELECT * FROM (").append(rows)
-          .append(") AS m_fragment(");
-      for (int j = 0; j < rowNames.size(); j++) {
-        named.append(j > 0 ? ", " : "").append(dialect.quoteIdentifier(rowNames.get(j)));
-      }
-      rows = named.append(')').toString();
+      rows = DuckDbProcessingEngine.renamed(rows, rowNames, dialect);
       for (int j = 0; j < names.size(); j++) {
         names.set(j, DuckDbEngine.columnName(input, j));
       }
@@ -318,8 +313,9 @@ public final class PreAggregation {
     if (source == EngineInput.Source.JVM) {
       return null;
     }
-    RelNode fragment = leaf.getInput(0);
-    String rowCpuKey = EngineSubplan.backendRowCpuKey(((JdbcConvention) fragment.getConvention()).dialect);
+    RelNode fragment = DuckDbProcessingEngine.fragment(leaf);
+    String rowCpuKey =
+        EngineSubplan.backendRowCpuKey(((JdbcConvention) fragment.getConvention()).dialect);
     if (rowCpuKey == null) {
       return null;
     }
@@ -357,11 +353,6 @@ public final class PreAggregation {
     if (groupColumns.isEmpty()) {
       // A cross join: one group would stand for an empty input too.
       return null;
-    }
-    if (fragment instanceof Sort && ((Sort) fragment).fetch == null
-        && ((Sort) fragment).offset == null) {
-      // An order given only for the JVM's merge joins.
-      fragment = fragment.getInput(0);
     }
     RelOptCluster cluster = leaf.getCluster();
     List<RexNode> projects = new ArrayList<>();
