@@ -175,8 +175,12 @@ public final class MeridianMetadata {
         || !(operands.get(1) instanceof org.apache.calcite.rex.RexInputRef)) {
       return null;
     }
-    int column = ((org.apache.calcite.rex.RexInputRef) operands.get(1)).getIndex();
-    ColumnStatistics statistics = columnStatistics(input, column);
+    Origin origin =
+        origin(input, ((org.apache.calcite.rex.RexInputRef) operands.get(1)).getIndex());
+    if (origin == null || origin.expression() != null) {
+      return null;
+    }
+    ColumnStatistics statistics = columnStatistics(origin);
     if (statistics == null || statistics.min() == null || statistics.max() == null) {
       return null;
     }
@@ -184,7 +188,8 @@ public final class MeridianMetadata {
       int first = Integer.parseInt(statistics.min().trim().substring(0, 4));
       int last = Integer.parseInt(statistics.max().trim().substring(0, 4));
       double years = Math.max(1, last - first + 1);
-      Double distinct = columnDistinctCount(input, column, mq);
+      Double distinct = tableDistinctCount((TableScan) origin.rel(), mq,
+          ImmutableBitSet.of(origin.column()));
       return distinct == null ? years : Math.min(years, distinct);
     } catch (RuntimeException e) {
       // Not a date written year first.
@@ -192,12 +197,8 @@ public final class MeridianMetadata {
     }
   }
 
-  /** The statistics of the table column that one output column passes through unchanged. */
-  private static @Nullable ColumnStatistics columnStatistics(RelNode node, int column) {
-    Origin origin = origin(node, column);
-    if (origin == null || origin.expression() != null) {
-      return null;
-    }
+  /** The statistics of a table's column ({@code origin} a table scan's column). */
+  private static @Nullable ColumnStatistics columnStatistics(Origin origin) {
     StatisticsJdbcTable table = origin.rel().getTable().unwrap(StatisticsJdbcTable.class);
     List<String> names = origin.rel().getRowType().getFieldNames();
     return table == null || origin.column() >= names.size() ? null
