@@ -111,8 +111,16 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
    * operators combined fragments (or computed it alone).
    */
   public String resultEngine() {
-    List<Fragment> top = fragments.stream().filter(f -> f.parent() == -1).toList();
-    return top.size() == 1 && jvmEdges.isEmpty() ? top.get(0).backendType() : "jvm";
+    Fragment top = null;
+    for (Fragment f : fragments) {
+      if (f.parent() == -1) {
+        if (top != null) {
+          return "jvm";
+        }
+        top = f;
+      }
+    }
+    return top != null && jvmEdges.isEmpty() ? top.backendType() : "jvm";
   }
 
   private static final ThreadLocal<PlanSummary> CAPTURED = new ThreadLocal<>();

@@ -87,6 +87,19 @@ class ColumnSelectivityTest {
         .isZero();
   }
 
+  @Test void aParameterIsOneValueOfTheColumn() {
+    RexNode param = rex.makeDynamicParam(types.createSqlType(SqlTypeName.INTEGER), 0);
+    assertThat(selectivity(rex.makeCall(SqlStdOperatorTable.EQUALS, ref(0), param)))
+        .isCloseTo(0.9 / 50, within(1e-9));
+    assertThat(selectivity(rex.makeCall(SqlStdOperatorTable.EQUALS, param, ref(2))))
+        .isCloseTo(0.25, within(1e-9));
+    assertThat(selectivity(rex.makeCall(SqlStdOperatorTable.NOT_EQUALS, ref(0), param)))
+        .isCloseTo(0.9 - 0.9 / 50, within(1e-9));
+    // A parameter compared with a column without statistics: Calcite's guess stands.
+    assertThat(ColumnSelectivity.of(rex.makeCall(SqlStdOperatorTable.EQUALS, ref(3), param),
+        row.getFieldNames(), stats)).isNull();
+  }
+
   @Test void nullsConjunctionsAndUnknownColumns() {
     assertThat(selectivity(rex.makeCall(SqlStdOperatorTable.IS_NULL, ref(0))))
         .isCloseTo(0.1, within(1e-9));

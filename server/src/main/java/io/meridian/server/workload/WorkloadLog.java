@@ -149,7 +149,10 @@ public final class WorkloadLog implements AutoCloseable {
   /** Statements recorded and not yet written (or given up on). */
   private final AtomicLong pending = new AtomicLong();
   /** The columns of {@code log.queries} and {@code log.fragments}, in the tables' order. */
-  private final Map<String, List<String>> columns;
+  private final Map<String, Layout> layouts;
+  /** Query ids are this plus a count (the writer's only). */
+  private final UUID idBase = UUID.randomUUID();
+  private long idCount;
   private final Thread writer;
   private volatile boolean closing;
   private long lastPrune;
@@ -157,7 +160,9 @@ public final class WorkloadLog implements AutoCloseable {
   private WorkloadLog(Path file, DuckDbDataSource database, Map<String, List<String>> columns) {
     this.file = file;
     this.database = database;
-    this.columns = columns;
+    Map<String, Layout> layouts = new java.util.HashMap<>();
+    columns.forEach((table, names) -> layouts.put(table, Layout.of(names)));
+    this.layouts = Map.copyOf(layouts);
     this.writer = new Thread(this::writeLoop, "meridian-workload-log");
     writer.setDaemon(true);
   }
@@ -283,10 +288,12 @@ public final class WorkloadLog implements AutoCloseable {
   }
 
   private void write(List<StatementRecord> batch) throws SQLException {
-    List<Map<String, Object>> queries = new ArrayList<>(batch.size());
-    List<Map<String, Object>> fragments = new ArrayList<>();
+    Layout queryTable = layouts.get("queries");
+    Layout fragmentTable = layouts.get("fragments");
+    List<Object[]> queries = new ArrayList<>(batch.size());
+    List<Object[]> fragments = new ArrayList<>();
     for (StatementRecord r : batch) {
-      String id = UUID.randomUUID().toString();
+      String id = nextQueryId();
       LocalDateTime started = LocalDateTime.ofInstant(r.startedAt(), ZoneOffset.UTC);
       String[] shape = shapes.computeIfAbsent(r.sql(), sql -> {
         String n = Fingerprints.normalize(sql);
@@ -295,86 +302,125 @@ public final class WorkloadLog implements AutoCloseable {
       String normalized = shape[0];
       String fingerprint = shape[1];
       PlanSummary plan = r.plan();
-      Map<String, Object> q = new java.util.HashMap<>();
-      q.put("query_id", id);
-      q.put("started_at", started);
-      q.put("user_name", r.user());
-      q.put("connection_id", r.connectionId());
-      q.put("statement_kind", shape[2]);
-      q.put("sql_text", truncate(r.sql()));
-      q.put("normalized_sql", truncate(normalized));
-      q.put("fingerprint", fingerprint);
-      q.put("first_frame_ms", r.firstFrameMs());
-      q.put("total_ms", r.totalMs());
-      q.put("rows_sent", r.rows());
-      q.put("status", r.status());
-      q.put("sql_state", r.sqlState());
-      q.put("error", r.error() == null ? null : truncate(r.error()));
-      q.put("busy_ms", r.busyMs());
-      q.put("plan_ms", r.planMs());
-      q.put("jvm_ms", r.jvmMs());
-      q.put("jvm_rows_actual", r.jvmRows());
+      Object[] q = queryTable.row();
+      queryTable.set(q, "query_id", id);
+      queryTable.set(q, "started_at", started);
+      queryTable.set(q, "user_name", r.user());
+      queryTable.set(q, "connection_id", r.connectionId());
+      queryTable.set(q, "statement_kind", shape[2]);
+      queryTable.set(q, "sql_text", truncate(r.sql()));
+      queryTable.set(q, "normalized_sql", truncate(normalized));
+      queryTable.set(q, "fingerprint", fingerprint);
+      queryTable.set(q, "first_frame_ms", r.firstFrameMs());
+      queryTable.set(q, "total_ms", r.totalMs());
+      queryTable.set(q, "rows_sent", r.rows());
+      queryTable.set(q, "status", r.status());
+      queryTable.set(q, "sql_state", r.sqlState());
+      queryTable.set(q, "error", r.error() == null ? null : truncate(r.error()));
+      queryTable.set(q, "busy_ms", r.busyMs());
+      queryTable.set(q, "plan_ms", r.planMs());
+      queryTable.set(q, "jvm_ms", r.jvmMs());
+      queryTable.set(q, "jvm_rows_actual", r.jvmRows());
       if (plan != null) {
-        q.put("jvm_rows", plan.jvmRows());
-        q.put("catalogs", String.join(",", plan.catalogs()));
-        q.put("tables", String.join(",", plan.tables()));
-        q.put("placement", plan.placement());
-        q.put("fragment_count", plan.fragments().size());
-        q.put("plan", truncate(plan.plan()));
+        queryTable.set(q, "jvm_rows", plan.jvmRows());
+        queryTable.set(q, "catalogs", String.join(",", plan.catalogs()));
+        queryTable.set(q, "tables", String.join(",", plan.tables()));
+        queryTable.set(q, "placement", plan.placement());
+        queryTable.set(q, "fragment_count", plan.fragments().size());
+        queryTable.set(q, "plan", truncate(plan.plan()));
         for (PlanSummary.Fragment fragment : plan.fragments()) {
           StatementRecord.FragmentRun run = r.fragments().get(fragment.id());
           Long actual = run == null || run.rows() < 0 ? null : run.rows();
-          Map<String, Object> f = new java.util.HashMap<>();
-          f.put("parent", fragment.parent());
-          f.put("backend_type", fragment.backendType());
-          f.put("scanned_rows", fragment.scannedRows());
-          f.put("rows_in", fragment.rowsIn());
-          f.put("estimated_bytes", fragment.estimatedBytes());
-          f.put("columns", fragment.columns());
+          Object[] f = fragmentTable.row();
+          fragmentTable.set(f, "parent", fragment.parent());
+          fragmentTable.set(f, "backend_type", fragment.backendType());
+          fragmentTable.set(f, "scanned_rows", fragment.scannedRows());
+          fragmentTable.set(f, "rows_in", fragment.rowsIn());
+          fragmentTable.set(f, "estimated_bytes", fragment.estimatedBytes());
+          fragmentTable.set(f, "columns", fragment.columns());
           if (run != null) {
-            f.put("moved_rows", run.movedRows());
-            f.put("elapsed_ms", run.ms());
-            f.put("self_ms", r.selfMs(fragment));
+            fragmentTable.set(f, "moved_rows", run.movedRows());
+            fragmentTable.set(f, "elapsed_ms", run.ms());
+            fragmentTable.set(f, "self_ms", r.selfMs(fragment));
           }
-          f.put("query_id", id);
-          f.put("started_at", started);
-          f.put("fingerprint", fingerprint);
-          f.put("fragment", fragment.id());
-          f.put("engine", fragment.engine());
-          f.put("role", fragment.role());
-          f.put("estimated_rows", fragment.estimatedRows());
+          fragmentTable.set(f, "query_id", id);
+          fragmentTable.set(f, "started_at", started);
+          fragmentTable.set(f, "fingerprint", fingerprint);
+          fragmentTable.set(f, "fragment", fragment.id());
+          fragmentTable.set(f, "engine", fragment.engine());
+          fragmentTable.set(f, "role", fragment.role());
+          fragmentTable.set(f, "estimated_rows", fragment.estimatedRows());
           if (actual != null) {
-            f.put("actual_rows", actual);
-            f.put("q_error", qError(fragment.estimatedRows(), actual));
+            fragmentTable.set(f, "actual_rows", actual);
+            fragmentTable.set(f, "q_error", qError(fragment.estimatedRows(), actual));
             // Only whole counts correct later estimates (and are loaded again at start).
-            f.put("feedback_key", r.countsAreWhole() ? fragment.feedbackKey() : null);
+            fragmentTable.set(f, "feedback_key",
+                r.countsAreWhole() ? fragment.feedbackKey() : null);
           }
           fragments.add(f);
         }
       }
       queries.add(q);
     }
+    // One transaction for the batch: a statement and its fragments are written together.
     try (DuckDBConnection c = (DuckDBConnection) database.getConnection()) {
-      append(c, "queries", columns.get("queries"), queries);
-      append(c, "fragments", columns.get("fragments"), fragments);
+      c.setAutoCommit(false);
+      try {
+        append(c, "queries", queries);
+        append(c, "fragments", fragments);
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * A query id: unique within the log (a random base drawn when the log opens, plus a count),
+   * in UUID form, without drawing from the secure random source for every statement.
+   */
+  private String nextQueryId() {
+    return new UUID(idBase.getMostSignificantBits(),
+        idBase.getLeastSignificantBits() + idCount++).toString();
+  }
+
+  /**
+   * The columns of one of the log's tables as it is on disk (a log written by an earlier
+   * version may have them in another order): rows are built as arrays in that order, so that
+   * they are appended as they are.
+   */
+  private record Layout(Map<String, Integer> positions) {
+    static Layout of(List<String> columns) {
+      Map<String, Integer> positions = new java.util.HashMap<>();
+      for (int i = 0; i < columns.size(); i++) {
+        positions.put(columns.get(i), i);
+      }
+      return new Layout(Map.copyOf(positions));
+    }
+
+    Object[] row() {
+      return new Object[positions.size()];
+    }
+
+    void set(Object[] row, String column, Object value) {
+      row[positions.get(column)] = value;
     }
   }
 
   /**
    * Appends rows to a table of the log with DuckDB's appender (one bulk write, not a statement
-   * per row), each value in the column the table has under its name ({@code columns}, in the
-   * table's order).
+   * per row).
    */
-  private static void append(DuckDBConnection c, String table, List<String> columns,
-      List<Map<String, Object>> rows) throws SQLException {
+  private static void append(DuckDBConnection c, String table, List<Object[]> rows)
+      throws SQLException {
     if (rows.isEmpty()) {
       return;
     }
     try (DuckDBAppender appender = c.createAppender("log", table)) {
-      for (Map<String, Object> row : rows) {
+      for (Object[] row : rows) {
         appender.beginRow();
-        for (String column : columns) {
-          Object v = row.get(column);
+        for (Object v : row) {
           if (v == null || v instanceof Double && ((Double) v).isNaN()) {
             appender.appendNull();
           } else if (v instanceof String) {
