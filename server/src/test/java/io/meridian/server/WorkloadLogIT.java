@@ -162,6 +162,53 @@ class WorkloadLogIT {
   }
 
   /**
+   * The WorkloadAnalyzer's recommendation: statements that join PostgreSQL's orders with the
+   * lake's lineitem read orders across engines every time; the log proposes copying orders
+   * into the lake next to lineitem (not lineitem, the larger, into PostgreSQL), with what the
+   * reads cost and what the copy would save.
+   */
+  @Test void recommendsCopyingATableReadAcrossEnginesNextToWhatItIsJoinedWith()
+      throws Exception {
+    Path dir = Path.of("target", "workload-it-recommendations").toAbsolutePath();
+    DemoEnvironment.deleteRecursively(dir);
+    try (MeridianServer server = MeridianServer.start(new MeridianConfig("127.0.0.1", 0,
+             "PROTOBUF", dir, demo.catalogs()));
+         Connection c = DriverManager.getConnection(server.jdbcUrl())) {
+      for (String status : List.of("F", "O", "P")) {
+        assertThat(rows(c, "SELECT o.o_orderpriority, count(*) AS n FROM shop.public.orders o"
+            + " JOIN lake.tpch.lineitem l ON l.l_orderkey = o.o_orderkey WHERE o.o_orderstatus"
+            + " = '" + status + "' GROUP BY o.o_orderpriority")).isNotEmpty();
+      }
+      rows(c, "SELECT count(*) AS n FROM shop.public.orders");
+      server.workloadLog().flush();
+
+      List<Map<String, Object>> recommended = rows(c, "SELECT tables, source_catalog,"
+          + " source_type, target_catalog, target_type, joined_with, statements,"
+          + " cross_engine_ms, saving_ms FROM meridian.system.recommendations");
+      assertThat(recommended).hasSize(1);
+      Map<String, Object> orders = recommended.get(0);
+      assertThat(orders).containsEntry("tables", "shop.public.orders")
+          .containsEntry("source_catalog", "shop").containsEntry("source_type", "postgres")
+          .containsEntry("target_catalog", "lake").containsEntry("target_type", "parquet")
+          .containsEntry("joined_with", "lake.tpch.lineitem").containsEntry("statements", 3L);
+      double crossEngine = (Double) orders.get("cross_engine_ms");
+      assertThat(crossEngine).isPositive();
+      // Reading orders' rows from the lake's files is cheaper per row than from PostgreSQL.
+      assertThat((Double) orders.get("saving_ms")).isPositive().isLessThanOrEqualTo(crossEngine);
+
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      int exit = io.meridian.server.cli.Main.run(List.of("workload", "--url", server.jdbcUrl()),
+          new java.io.PrintStream(out, true), System.err);
+      assertThat(exit).isZero();
+      // "Of the last": the report's own statements may have been written by then.
+      assertThat(out.toString()).contains("- copy shop.public.orders from shop (postgres) into"
+          + " lake (parquet), next to lake.tpch.lineitem (e.g. CREATE TABLE lake.tpch.orders AS"
+          + " SELECT * FROM shop.public.orders): 3 of the last ")
+          .containsPattern("3 of the last \\d+ statements read it from shop to join with it");
+    }
+  }
+
+  /**
    * Observed-cardinality feedback: a filter on two perfectly correlated columns asks for a
    * combination that never occurs ({@code a = 1 AND b = 2} where {@code a = b} always); the
    * estimate takes the columns as independent and expects thousands of rows, so the join with

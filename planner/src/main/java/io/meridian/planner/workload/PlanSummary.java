@@ -97,11 +97,12 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
    * fragment scans (NaN when it is a statement sent whole, whose plan the backend makes);
    * {@code rowsIn} the rows the engine's operators take in (engine fragments; else 0);
    * {@code estimatedBytes} its estimated rows times their estimated width; {@code columns}
-   * the columns of its rows.
+   * the columns of its rows. For the WorkloadAnalyzer: {@code tables} the tables a backend
+   * fragment scans, comma-separated (empty for the engine, and a statement sent whole).
    */
   public record Fragment(int id, String engine, String role, double estimatedRows,
       @Nullable String feedbackKey, int parent, String backendType, double scannedRows,
-      double rowsIn, double estimatedBytes, int columns) {
+      double rowsIn, double estimatedBytes, int columns, String tables) {
   }
 
   /**
@@ -177,6 +178,23 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
     return width == null ? Double.NaN : width * rows(mq, node);
   }
 
+  /**
+   * The tables a backend fragment scans, qualified, sorted and joined with commas (none for a
+   * statement sent whole, whose plan its backend makes).
+   */
+  private static String scannedTables(RelNode fragment) {
+    Set<String> tables = new TreeSet<>();
+    new org.apache.calcite.rel.RelVisitor() {
+      @Override public void visit(RelNode node, int ordinal, @Nullable RelNode parent) {
+        if (node instanceof TableScan) {
+          tables.add(String.join(".", ((TableScan) node).getTable().getQualifiedName()));
+        }
+        super.visit(node, ordinal, parent);
+      }
+    }.go(fragment);
+    return String.join(",", tables);
+  }
+
   /** The rows of the tables a backend fragment scans; NaN for a statement sent whole. */
   private static double scannedRows(RelNode node, RelMetadataQuery mq) {
     if (node instanceof BackendStatement) {
@@ -226,13 +244,13 @@ public record PlanSummary(String placement, List<String> catalogs, List<String> 
           role, node.getInput(0) instanceof BackendStatement ? Double.NaN : rows(mq, node),
           ObservedCardinalities.key(node.getInput(0)), parent,
           backend == null ? "?" : backend.type(), scannedRows(node.getInput(0), mq), 0,
-          bytes(mq, node), node.getRowType().getFieldCount()));
+          bytes(mq, node), node.getRowType().getFieldCount(), scannedTables(node.getInput(0))));
     } else if (node instanceof EngineExecution) {
       EngineExecution engine = (EngineExecution) node;
       fragments.add(new Fragment(node.getId(), engine.engine().toLowerCase(Locale.ROOT),
           "engine", rows(mq, node), null, parent,
           engine.engine().toLowerCase(Locale.ROOT) + "-engine", 0, engine.rowsIn(),
-          bytes(mq, node), node.getRowType().getFieldCount()));
+          bytes(mq, node), node.getRowType().getFieldCount(), ""));
     }
     for (int i = 0; i < node.getInputs().size(); i++) {
       String inputRole = "jdbc";

@@ -304,7 +304,8 @@ public final class Main {
       out.println("== Recommendations");
       List<String> recommendations = WorkloadAnalyzer.recommendations(c);
       if (recommendations.isEmpty()) {
-        out.println("(none: no table is read across engines by at least three statements)");
+        out.println("(none: no table is read across engines by at least three statements"
+            + " to join with a larger one, with a time to save)");
       }
       recommendations.forEach(r -> out.println("- " + r));
       return 0;

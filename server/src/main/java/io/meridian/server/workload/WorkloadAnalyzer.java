@@ -44,33 +44,46 @@ public final class WorkloadAnalyzer {
               + " round(ms_per_day) AS ms_per_day FROM meridian.system.catalog_pairs"
               + " ORDER BY total_ms DESC LIMIT %d"));
 
-  /** A table read by at least this many federated statements is a candidate to co-locate. */
+  /** Tables read across engines by at least this many statements are candidates to copy. */
   static final int MIN_FEDERATED = 3;
 
   private WorkloadAnalyzer() {
   }
 
   /**
-   * Recommendations: each table that federated statements keep reading from one engine to join
-   * with another's, with the statements' time (what co-locating could save at most).
+   * Recommendations ({@code meridian.system.recommendations}), the largest expected saving
+   * first: the tables that statements over several catalogs keep reading from one engine to
+   * join with a larger table of another, the copy that would put them next to it, and what it
+   * would save.
    */
   public static List<String> recommendations(Connection c) throws SQLException {
     List<String> out = new ArrayList<>();
-    String sql = "SELECT h.table_name, h.federated_statements, s.statements,"
-        + " h.total_ms FROM meridian.system.hot_tables h,"
-        + " (SELECT count(*) AS statements FROM meridian.system.queries) s"
-        + " WHERE h.federated_statements >= " + MIN_FEDERATED
-        + " ORDER BY h.total_ms DESC LIMIT 5";
+    String sql = "SELECT tables, source_catalog, source_type, target_catalog, target_type,"
+        + " joined_with, statements, of_statements, cross_engine_ms, saving_ms,"
+        + " saving_ms_per_day, log_hours FROM meridian.system.recommendations"
+        + " WHERE statements >= " + MIN_FEDERATED + " AND saving_ms > 0"
+        + " ORDER BY saving_ms DESC LIMIT 5";
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
       while (rs.next()) {
-        String table = rs.getString(1);
+        List<String> tables = List.of(rs.getString(1).split(","));
+        String target = rs.getString(4);
+        String joinedWith = rs.getString(6);
+        // Next to the table it is joined with: in that table's schema.
+        String schema = joinedWith.substring(0, joinedWith.lastIndexOf('.'));
+        List<String> copies = new ArrayList<>();
+        for (String table : tables) {
+          copies.add("CREATE TABLE " + schema + table.substring(table.lastIndexOf('.'))
+              + " AS SELECT * FROM " + table);
+        }
         out.add(String.format(Locale.ROOT,
-            "co-locate %s with the tables it is joined with (e.g. CREATE TABLE"
-                + " <lake catalog>.<schema>.%s AS SELECT * FROM %s): %d of the last %d"
-                + " statements read it across engines, %.1f s in all; single-engine, they"
-                + " would not ship it between engines",
-            table, table.substring(table.lastIndexOf('.') + 1), table, rs.getLong(2),
-            rs.getLong(3), rs.getDouble(4) / 1000));
+            "copy %s from %s (%s) into %s (%s), next to %s (e.g. %s): %d of the last %d statements"
+                + " read %s from %s to join with it, %.1f s across engines; estimated saving"
+                + " %.1f s over the log's %.1f h, %.1f s/day at that rate",
+            String.join(" and ", tables), rs.getString(2), rs.getString(3), target,
+            rs.getString(5), joinedWith, String.join("; ", copies), rs.getLong(7),
+            rs.getLong(8), tables.size() == 1 ? "it" : "them", rs.getString(2),
+            rs.getDouble(9) / 1000, rs.getDouble(10) / 1000, rs.getDouble(12),
+            rs.getDouble(11) / 1000));
       }
     }
     return out;

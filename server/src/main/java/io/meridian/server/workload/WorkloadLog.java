@@ -97,6 +97,7 @@ public final class WorkloadLog implements AutoCloseable {
       "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS self_ms DOUBLE",
       "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS estimated_bytes DOUBLE",
       "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS columns INTEGER",
+      "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS tables VARCHAR",
       // Every coefficient set calibration made, newest last (CostCalibrator).
       "CREATE TABLE IF NOT EXISTS log.coefficients (version VARCHAR, created_at TIMESTAMP,"
           + " source VARCHAR, coefficient VARCHAR, family VARCHAR, previous DOUBLE,"
@@ -131,7 +132,51 @@ public final class WorkloadLog implements AutoCloseable {
           + " count(*) AS statements, sum(total_ms) AS total_ms,"
           + " sum(total_ms) / greatest(1, date_diff('second', min(started_at), max(started_at))"
           + " / 86400.0) AS ms_per_day FROM log.queries WHERE catalogs LIKE '%,%'"
-          + " GROUP BY catalogs");
+          + " GROUP BY catalogs",
+      // Tables worth co-locating (WorkloadAnalyzer.recommendations): the tables one fragment
+      // of statements over several catalogs reads from its engine (into the JVM or Meridian's
+      // engine; the tables of one fragment go together), with the catalog and table they are
+      // joined with most (by the rows scanned there; copying goes to a larger partner only),
+      // what reading them across engines cost, and the expected saving: that cost less reading
+      // the same rows where the partner is, at that engine's observed time per scanned row;
+      // per day at the log's rate (over at least an hour).
+      "CREATE OR REPLACE VIEW workload.\"system\".recommendations AS"
+          + " WITH span AS (SELECT count(*) AS statements, greatest(3600,"
+          + " date_diff('second', min(started_at), max(started_at))) / 86400.0 AS days"
+          + " FROM log.queries),"
+          + " reads AS (SELECT f.query_id, f.engine AS catalog, f.backend_type, f.role,"
+          + " f.tables, f.elapsed_ms, f.moved_rows, f.scanned_rows"
+          + " FROM log.fragments f JOIN log.queries q ON f.query_id = q.query_id"
+          + " WHERE q.catalogs LIKE '%,%' AND f.tables <> '' AND f.role <> 'engine'),"
+          + " moved AS (SELECT * FROM reads WHERE role IN ('jdbc', 'arrow')),"
+          + " partners AS (SELECT m.tables, m.catalog, p.catalog AS target_catalog,"
+          + " any_value(p.backend_type) AS target_type, t.table_name AS partner_table,"
+          + " max(p.scanned_rows) AS partner_rows FROM (SELECT DISTINCT query_id, tables,"
+          + " catalog FROM moved) m JOIN reads p ON p.query_id = m.query_id"
+          + " AND p.catalog <> m.catalog, unnest(string_split(p.tables, ',')) AS t(table_name)"
+          + " GROUP BY m.tables, m.catalog, p.catalog, t.table_name),"
+          + " best AS (SELECT tables, catalog, arg_max({'catalog': target_catalog, 'type':"
+          + " target_type, 'partner': partner_table, 'rows': partner_rows}, partner_rows) AS b"
+          + " FROM partners GROUP BY tables, catalog),"
+          + " rates AS (SELECT catalog, sum(elapsed_ms) / sum(scanned_rows) AS ms_per_row"
+          + " FROM reads WHERE elapsed_ms IS NOT NULL AND scanned_rows > 0 GROUP BY catalog),"
+          + " totals AS (SELECT m.tables, m.catalog AS source_catalog,"
+          + " any_value(m.backend_type) AS source_type, b.b.catalog AS target_catalog,"
+          + " b.b.type AS target_type, b.b.partner AS joined_with,"
+          + " count(DISTINCT m.query_id) AS statements, any_value(s.statements)"
+          + " AS of_statements, max(m.scanned_rows) AS scanned_rows,"
+          + " sum(m.moved_rows) AS moved_rows, sum(m.elapsed_ms) AS cross_engine_ms,"
+          + " sum(m.scanned_rows) * coalesce(any_value(r.ms_per_row), 0) AS local_ms,"
+          + " any_value(s.days) AS days"
+          + " FROM moved m JOIN best b ON b.tables = m.tables AND b.catalog = m.catalog"
+          + " LEFT JOIN rates r ON r.catalog = b.b.catalog, span s"
+          + " WHERE m.scanned_rows <= b.b.rows"
+          + " GROUP BY m.tables, m.catalog, b.b.catalog, b.b.type, b.b.partner)"
+          + " SELECT tables, source_catalog, source_type, target_catalog, target_type,"
+          + " joined_with, statements, of_statements, scanned_rows, moved_rows,"
+          + " cross_engine_ms, greatest(0, cross_engine_ms - local_ms) AS saving_ms,"
+          + " greatest(0, cross_engine_ms - local_ms) / days AS saving_ms_per_day,"
+          + " days * 24 AS log_hours FROM totals");
 
   private final Path file;
   private final DuckDbDataSource database;
@@ -338,6 +383,7 @@ public final class WorkloadLog implements AutoCloseable {
           fragmentTable.set(f, "rows_in", fragment.rowsIn());
           fragmentTable.set(f, "estimated_bytes", fragment.estimatedBytes());
           fragmentTable.set(f, "columns", fragment.columns());
+          fragmentTable.set(f, "tables", fragment.tables());
           if (run != null) {
             fragmentTable.set(f, "moved_rows", run.movedRows());
             fragmentTable.set(f, "elapsed_ms", run.ms());
