@@ -133,6 +133,17 @@ class WorkloadLogIT {
           + " AND sql_text NOT LIKE '%system%'");
       assertThat(prepared).hasSize(2).allSatisfy(r ->
           assertThat(r).containsEntry("rows_sent", 1L).containsEntry("catalogs", "shop"));
+      // Its two executions share one plan, written once and shown with each.
+      assertThat(rows(c, "SELECT count(DISTINCT plan_id) AS plans, count(plan) AS with_plan,"
+          + " count(*) AS executions FROM meridian.system.queries WHERE sql_text LIKE '%wl-4%'"
+          + " AND sql_text NOT LIKE '%system%'"))
+          .containsExactly(Map.of("plans", 1L, "with_plan", 2L, "executions", 2L));
+      assertThat(rows(c, "SELECT count(DISTINCT f.engine) AS engines, count(*) AS fragments"
+          + " FROM meridian.system.fragments f JOIN meridian.system.queries q"
+          + " ON f.query_id = q.query_id WHERE q.sql_text LIKE '%wl-4%'"
+          + " AND q.sql_text NOT LIKE '%system%' AND f.engine = 'shop' AND f.role = 'jdbc'"
+          + " AND f.tables = 'shop.public.region'"))
+          .containsExactly(Map.of("engines", 1L, "fragments", 2L));
 
       // The WorkloadAnalyzer's views and report.
       assertThat(rows(c, "SELECT engine, role FROM meridian.system.estimation_errors"

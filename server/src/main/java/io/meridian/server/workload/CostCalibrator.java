@@ -64,6 +64,9 @@ import java.util.stream.Collectors;
  * engine's fit.
  */
 public final class CostCalibrator implements CostModel.Calibrator, AutoCloseable {
+  /** The log's statements and fragments (its views, which put a plan's shared columns back). */
+  private static final String QUERIES = "log.queries_all";
+  private static final String FRAGMENTS = "log.fragments_all";
   private static final Logger LOG = LoggerFactory.getLogger(CostCalibrator.class);
 
   /** The most recent statements a fit from the workload looks at. */
@@ -141,7 +144,7 @@ public final class CostCalibrator implements CostModel.Calibrator, AutoCloseable
       long recorded;
       try (Connection c = log.connection();
            PreparedStatement p = c.prepareStatement(
-               "SELECT count(*) FROM log.queries WHERE started_at > ?")) {
+               "SELECT count(*) FROM " + QUERIES + " WHERE started_at > ?")) {
         p.setObject(1, lastFit);
         try (ResultSet rs = p.executeQuery()) {
           rs.next();
@@ -161,12 +164,13 @@ public final class CostCalibrator implements CostModel.Calibrator, AutoCloseable
 
   /** The filter of a fit over the log's most recent statements. */
   private static String recentStatements() {
-    return "q.query_id IN (SELECT query_id FROM log.queries ORDER BY started_at DESC LIMIT "
+    return "q.query_id IN (SELECT query_id FROM " + QUERIES
+        + " ORDER BY started_at DESC LIMIT "
         + WINDOW + ")";
   }
 
   /**
-   * Fits to the statements {@code filter} selects ({@code q} is {@code log.queries}; a
+   * Fits to the statements {@code filter} selects ({@code q} is {@code system.queries}; a
    * {@code ?} takes {@code parameter}), then stores and installs the result if anything was
    * fitted.
    */
@@ -191,21 +195,22 @@ public final class CostCalibrator implements CostModel.Calibrator, AutoCloseable
     // estimated, so do statements with a fragment misestimated too much.
     String whole = "q.jvm_ms IS NOT NULL AND " + filter;
     String trusted = whole + " AND q.query_id NOT IN"
-        + " (SELECT query_id FROM log.fragments WHERE q_error > " + MAX_Q_ERROR + ")";
+        + " (SELECT query_id FROM " + FRAGMENTS + " WHERE q_error > " + MAX_Q_ERROR + ")";
     try (Connection c = log.connection()) {
       // A statement shape's first run in the log pays for compiling its generated code and
       // for the JIT's warming up to it, in the JVM's share: it says little of the rows' cost.
-      query(c, "SELECT q.jvm_ms, q.jvm_rows_actual FROM log.queries q WHERE " + whole
+      query(c, "SELECT q.jvm_ms, q.jvm_rows_actual FROM " + QUERIES + " q WHERE " + whole
           + " AND q.jvm_rows_actual > 0 QUALIFY row_number() OVER (PARTITION BY q.fingerprint"
           + " ORDER BY q.started_at) > 1", parameter, rs -> out.add(new Observation(Family.JVM,
               rs.getDouble(1) * 1000, Map.of("enumerable.row-cpu", rs.getDouble(2)))));
-      query(c, "SELECT f.self_ms, f.rows_in FROM log.fragments f JOIN log.queries q"
+      query(c, "SELECT f.self_ms, f.rows_in FROM " + FRAGMENTS + " f JOIN " + QUERIES + " q"
           + " ON f.query_id = q.query_id WHERE " + trusted + " AND f.role = 'engine'"
           + " AND f.engine = 'duckdb' AND f.self_ms IS NOT NULL", parameter, rs -> out.add(new Observation(
               Family.ENGINE, rs.getDouble(1) * 1000,
               Map.of("duckdb-engine.row-cpu", rs.getDouble(2)))));
       query(c, "SELECT f.elapsed_ms, f.moved_rows, f.scanned_rows, f.backend_type, f.role,"
-          + " f.parent, f.columns FROM log.fragments f JOIN log.queries q ON f.query_id = q.query_id"
+          + " f.parent, f.columns FROM " + FRAGMENTS + " f JOIN " + QUERIES
+          + " q ON f.query_id = q.query_id"
           + " WHERE " + whole + " AND f.role IN ('jdbc', 'arrow') AND f.elapsed_ms IS NOT"
           + " NULL AND f.scanned_rows IS NOT NULL AND f.moved_rows IS NOT NULL", parameter,
           rs -> {

@@ -98,14 +98,40 @@ public final class WorkloadLog implements AutoCloseable {
       "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS estimated_bytes DOUBLE",
       "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS columns INTEGER",
       "ALTER TABLE log.fragments ADD COLUMN IF NOT EXISTS tables VARCHAR",
+      // What a plan's executions share is written once per plan (see PLAN_COLUMNS).
+      "ALTER TABLE log.queries ADD COLUMN IF NOT EXISTS plan_id VARCHAR",
+      "CREATE TABLE IF NOT EXISTS log.plans (plan_id VARCHAR, created_at TIMESTAMP,"
+          + " statement_kind VARCHAR, normalized_sql VARCHAR, fingerprint VARCHAR,"
+          + " catalogs VARCHAR, tables VARCHAR, placement VARCHAR, fragment_count INTEGER,"
+          + " plan VARCHAR, jvm_rows DOUBLE)",
+      "CREATE TABLE IF NOT EXISTS log.plan_fragments (plan_id VARCHAR, fragment INTEGER,"
+          + " fingerprint VARCHAR, engine VARCHAR, role VARCHAR, estimated_rows DOUBLE,"
+          + " parent INTEGER, backend_type VARCHAR, scanned_rows DOUBLE, rows_in DOUBLE,"
+          + " estimated_bytes DOUBLE, columns INTEGER, tables VARCHAR)",
       // Every coefficient set calibration made, newest last (CostCalibrator).
       "CREATE TABLE IF NOT EXISTS log.coefficients (version VARCHAR, created_at TIMESTAMP,"
           + " source VARCHAR, coefficient VARCHAR, family VARCHAR, previous DOUBLE,"
           + " value DOUBLE, samples INTEGER, fitted BOOLEAN, note VARCHAR)",
       // "system" alone is also DuckDB's system catalog: qualify it with the database's name.
-      "CREATE SCHEMA IF NOT EXISTS workload.\"system\"",
-      "CREATE OR REPLACE VIEW workload.\"system\".queries AS SELECT * FROM log.queries",
-      "CREATE OR REPLACE VIEW workload.\"system\".fragments AS SELECT * FROM log.fragments",
+      "CREATE SCHEMA IF NOT EXISTS workload.\"system\"");
+
+  /**
+   * The columns of {@code log.queries} and {@code log.fragments} that are the same for every
+   * execution of one plan (of one statement text): written once per plan, in
+   * {@code log.plans} and {@code log.plan_fragments}, and NULL in the executions' rows, which
+   * name the plan ({@code log.queries.plan_id}); the views {@code system.queries} and
+   * {@code system.fragments} put them back. (Rows written before, with no plan id, keep their
+   * own.) Half of each row's values and most of its text: what the log's writer spends per
+   * statement is that much less.
+   */
+  private static final Map<String, List<String>> PLAN_COLUMNS = Map.of(
+      "queries", List.of("statement_kind", "normalized_sql", "fingerprint", "catalogs",
+          "tables", "placement", "fragment_count", "plan", "jvm_rows"),
+      "fragments", List.of("fingerprint", "engine", "role", "estimated_rows", "parent",
+          "backend_type", "scanned_rows", "rows_in", "estimated_bytes", "columns", "tables"));
+
+  /** Calibration's views, and the WorkloadAnalyzer's over the system views. */
+  private static final List<String> ANALYZER_VIEWS = List.of(
       "CREATE OR REPLACE VIEW workload.\"system\".cost_versions AS SELECT version,"
           + " min(created_at) AS created_at, any_value(source) AS source,"
           + " count(*) FILTER (WHERE fitted) AS fitted_coefficients FROM log.coefficients"
@@ -118,20 +144,23 @@ public final class WorkloadLog implements AutoCloseable {
           + " any_value(normalized_sql) AS normalized_sql, any_value(catalogs) AS catalogs,"
           + " count(*) AS executions, count(*) FILTER (WHERE status <> 'ok') AS failures,"
           + " sum(total_ms) AS total_ms, median(total_ms) AS median_ms,"
-          + " max(started_at) AS last_run FROM log.queries GROUP BY fingerprint",
+          + " max(started_at) AS last_run FROM log.queries_all GROUP BY fingerprint",
       "CREATE OR REPLACE VIEW workload.\"system\".estimation_errors AS SELECT engine, role,"
           + " count(*) AS fragments, median(q_error) AS median_q_error,"
           + " quantile_cont(q_error, 0.9) AS p90_q_error, max(q_error) AS max_q_error"
-          + " FROM log.fragments WHERE q_error IS NOT NULL GROUP BY engine, role",
+          + " FROM log.fragments_all WHERE q_error IS NOT NULL"
+          + " GROUP BY engine, role",
       "CREATE OR REPLACE VIEW workload.\"system\".hot_tables AS SELECT t.table_name,"
           + " count(*) AS statements, sum(q.total_ms) AS total_ms,"
           + " count(*) FILTER (WHERE q.catalogs LIKE '%,%') AS federated_statements"
-          + " FROM log.queries q, unnest(string_split(q.tables, ',')) AS t(table_name)"
+          + " FROM log.queries_all q,"
+          + " unnest(string_split(q.tables, ',')) AS t(table_name)"
           + " WHERE q.tables <> '' GROUP BY t.table_name",
       "CREATE OR REPLACE VIEW workload.\"system\".catalog_pairs AS SELECT catalogs,"
           + " count(*) AS statements, sum(total_ms) AS total_ms,"
           + " sum(total_ms) / greatest(1, date_diff('second', min(started_at), max(started_at))"
-          + " / 86400.0) AS ms_per_day FROM log.queries WHERE catalogs LIKE '%,%'"
+          + " / 86400.0) AS ms_per_day FROM log.queries_all"
+          + " WHERE catalogs LIKE '%,%'"
           + " GROUP BY catalogs",
       // Tables worth co-locating (WorkloadAnalyzer.recommendations): the tables one fragment
       // of statements over several catalogs reads from its engine (into the JVM or Meridian's
@@ -143,10 +172,11 @@ public final class WorkloadLog implements AutoCloseable {
       "CREATE OR REPLACE VIEW workload.\"system\".recommendations AS"
           + " WITH span AS (SELECT count(*) AS statements, greatest(3600,"
           + " date_diff('second', min(started_at), max(started_at))) / 86400.0 AS days"
-          + " FROM log.queries),"
+          + " FROM log.queries_all),"
           + " reads AS (SELECT f.query_id, f.engine AS catalog, f.backend_type, f.role,"
           + " f.tables, f.elapsed_ms, f.moved_rows, f.scanned_rows"
-          + " FROM log.fragments f JOIN log.queries q ON f.query_id = q.query_id"
+          + " FROM log.fragments_all f JOIN log.queries_all q"
+          + " ON f.query_id = q.query_id"
           + " WHERE q.catalogs LIKE '%,%' AND f.tables <> '' AND f.role <> 'engine'),"
           + " moved AS (SELECT * FROM reads WHERE role IN ('jdbc', 'arrow')),"
           + " partners AS (SELECT m.tables, m.catalog, p.catalog AS target_catalog,"
@@ -195,7 +225,16 @@ public final class WorkloadLog implements AutoCloseable {
   private final AtomicLong pending = new AtomicLong();
   /** The columns of {@code log.queries} and {@code log.fragments}, in the tables' order. */
   private final Map<String, Layout> layouts;
-  /** Query ids are this plus a count (the writer's only). */
+  /**
+   * The ids of the plans written to {@code log.plans}, by statement text and plan (the
+   * writer's only; forgotten when retention may have deleted them).
+   */
+  private final Map<PlanKey, String> planIds = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+    @Override protected boolean removeEldestEntry(Map.Entry<PlanKey, String> eldest) {
+      return size() > 10_000;
+    }
+  };
+  /** Query and plan ids are this plus a count (the writer's only). */
   private final UUID idBase = UUID.randomUUID();
   private long idCount;
   private final Thread writer;
@@ -230,6 +269,21 @@ public final class WorkloadLog implements AutoCloseable {
           columns.computeIfAbsent(rs.getString(1), t -> new ArrayList<>()).add(rs.getString(2));
         }
       }
+      s.execute(wholeRows("queries", columns.get("queries"),
+          " FROM log.queries x LEFT JOIN log.plans p ON p.plan_id = x.plan_id"));
+      s.execute(wholeRows("fragments", columns.get("fragments"),
+          " FROM log.fragments x LEFT JOIN log.queries q ON q.query_id = x.query_id"
+              + " LEFT JOIN log.plan_fragments p ON p.plan_id = q.plan_id"
+              + " AND p.fragment = x.fragment"));
+      // (A view in "system" that reads another view there does not bind in DuckDB: views read
+      // the log schema's.)
+      s.execute("CREATE OR REPLACE VIEW workload.\"system\".queries AS"
+          + " SELECT * FROM log.queries_all");
+      s.execute("CREATE OR REPLACE VIEW workload.\"system\".fragments AS"
+          + " SELECT * FROM log.fragments_all");
+      for (String view : ANALYZER_VIEWS) {
+        s.execute(view);
+      }
     } catch (SQLException e) {
       database.close();
       throw e;
@@ -238,6 +292,22 @@ public final class WorkloadLog implements AutoCloseable {
     log.writer.start(); // applies retention first, off the server's start
     LOG.info("Workload log: {} (meridian.system.queries, meridian.system.fragments)", file);
     return log;
+  }
+
+  /**
+   * The view {@code log.<table>_all} (served as {@code system.<table>}): every column of
+   * {@code log.<table>} ({@code x} in {@code from}), those a plan's executions share taken from
+   * its plan ({@code p}) where the row has none.
+   */
+  private static String wholeRows(String table, List<String> columns, String from) {
+    StringBuilder select = new StringBuilder();
+    for (String column : columns) {
+      String quoted = '"' + column + '"';
+      select.append(select.length() == 0 ? "" : ", ").append(
+          PLAN_COLUMNS.get(table).contains(column)
+              ? "coalesce(x." + quoted + ", p." + quoted + ") AS " + quoted : "x." + quoted);
+    }
+    return "CREATE OR REPLACE VIEW log." + table + "_all AS SELECT " + select + from;
   }
 
   /** Gives the planner the latest observed row count of each filtered scan in the log. */
@@ -335,27 +405,28 @@ public final class WorkloadLog implements AutoCloseable {
   private void write(List<StatementRecord> batch) throws SQLException {
     Layout queryTable = layouts.get("queries");
     Layout fragmentTable = layouts.get("fragments");
+    Layout planTable = layouts.get("plans");
+    Layout planFragmentTable = layouts.get("plan_fragments");
     List<Object[]> queries = new ArrayList<>(batch.size());
     List<Object[]> fragments = new ArrayList<>();
+    List<Object[]> plans = new ArrayList<>();
+    List<Object[]> planFragments = new ArrayList<>();
+    // Plans first written by this batch: known to later batches once it is committed.
+    Map<PlanKey, String> newPlans = new java.util.HashMap<>();
     for (StatementRecord r : batch) {
-      String id = nextQueryId();
+      String id = nextId();
       LocalDateTime started = LocalDateTime.ofInstant(r.startedAt(), ZoneOffset.UTC);
       String[] shape = shapes.computeIfAbsent(r.sql(), sql -> {
         String n = Fingerprints.normalize(sql);
         return new String[] {n, Fingerprints.of(n), Fingerprints.kind(n)};
       });
-      String normalized = shape[0];
-      String fingerprint = shape[1];
       PlanSummary plan = r.plan();
       Object[] q = queryTable.row();
       queryTable.set(q, "query_id", id);
       queryTable.set(q, "started_at", started);
       queryTable.set(q, "user_name", r.user());
       queryTable.set(q, "connection_id", r.connectionId());
-      queryTable.set(q, "statement_kind", shape[2]);
       queryTable.set(q, "sql_text", truncate(r.sql()));
-      queryTable.set(q, "normalized_sql", truncate(normalized));
-      queryTable.set(q, "fingerprint", fingerprint);
       queryTable.set(q, "first_frame_ms", r.firstFrameMs());
       queryTable.set(q, "total_ms", r.totalMs());
       queryTable.set(q, "rows_sent", r.rows());
@@ -366,52 +437,80 @@ public final class WorkloadLog implements AutoCloseable {
       queryTable.set(q, "plan_ms", r.planMs());
       queryTable.set(q, "jvm_ms", r.jvmMs());
       queryTable.set(q, "jvm_rows_actual", r.jvmRows());
-      if (plan != null) {
-        queryTable.set(q, "jvm_rows", plan.jvmRows());
-        queryTable.set(q, "catalogs", String.join(",", plan.catalogs()));
-        queryTable.set(q, "tables", String.join(",", plan.tables()));
-        queryTable.set(q, "placement", plan.placement());
-        queryTable.set(q, "fragment_count", plan.fragments().size());
-        queryTable.set(q, "plan", truncate(plan.plan()));
+      queries.add(q);
+      if (plan == null) {
+        queryTable.set(q, "statement_kind", shape[2]);
+        queryTable.set(q, "normalized_sql", truncate(shape[0]));
+        queryTable.set(q, "fingerprint", shape[1]);
+        continue;
+      }
+      PlanKey key = new PlanKey(r.sql(), plan);
+      String planId = planIds.get(key);
+      if (planId == null) {
+        planId = newPlans.get(key);
+      }
+      if (planId == null) {
+        planId = nextId();
+        newPlans.put(key, planId);
+        Object[] p = planTable.row();
+        planTable.set(p, "plan_id", planId);
+        planTable.set(p, "created_at", started);
+        planTable.set(p, "statement_kind", shape[2]);
+        planTable.set(p, "normalized_sql", truncate(shape[0]));
+        planTable.set(p, "fingerprint", shape[1]);
+        planTable.set(p, "catalogs", String.join(",", plan.catalogs()));
+        planTable.set(p, "tables", String.join(",", plan.tables()));
+        planTable.set(p, "placement", plan.placement());
+        planTable.set(p, "fragment_count", plan.fragments().size());
+        planTable.set(p, "plan", truncate(plan.plan()));
+        planTable.set(p, "jvm_rows", plan.jvmRows());
+        plans.add(p);
         for (PlanSummary.Fragment fragment : plan.fragments()) {
-          StatementRecord.FragmentRun run = r.fragments().get(fragment.id());
-          Long actual = run == null || run.rows() < 0 ? null : run.rows();
-          Object[] f = fragmentTable.row();
-          fragmentTable.set(f, "parent", fragment.parent());
-          fragmentTable.set(f, "backend_type", fragment.backendType());
-          fragmentTable.set(f, "scanned_rows", fragment.scannedRows());
-          fragmentTable.set(f, "rows_in", fragment.rowsIn());
-          fragmentTable.set(f, "estimated_bytes", fragment.estimatedBytes());
-          fragmentTable.set(f, "columns", fragment.columns());
-          fragmentTable.set(f, "tables", fragment.tables());
-          if (run != null) {
-            fragmentTable.set(f, "moved_rows", run.movedRows());
-            fragmentTable.set(f, "elapsed_ms", run.ms());
-            fragmentTable.set(f, "self_ms", r.selfMs(fragment));
-          }
-          fragmentTable.set(f, "query_id", id);
-          fragmentTable.set(f, "started_at", started);
-          fragmentTable.set(f, "fingerprint", fingerprint);
-          fragmentTable.set(f, "fragment", fragment.id());
-          fragmentTable.set(f, "engine", fragment.engine());
-          fragmentTable.set(f, "role", fragment.role());
-          fragmentTable.set(f, "estimated_rows", fragment.estimatedRows());
-          if (actual != null) {
-            fragmentTable.set(f, "actual_rows", actual);
-            fragmentTable.set(f, "q_error", qError(fragment.estimatedRows(), actual));
+          Object[] f = planFragmentTable.row();
+          planFragmentTable.set(f, "plan_id", planId);
+          planFragmentTable.set(f, "fragment", fragment.id());
+          planFragmentTable.set(f, "fingerprint", shape[1]);
+          planFragmentTable.set(f, "engine", fragment.engine());
+          planFragmentTable.set(f, "role", fragment.role());
+          planFragmentTable.set(f, "estimated_rows", fragment.estimatedRows());
+          planFragmentTable.set(f, "parent", fragment.parent());
+          planFragmentTable.set(f, "backend_type", fragment.backendType());
+          planFragmentTable.set(f, "scanned_rows", fragment.scannedRows());
+          planFragmentTable.set(f, "rows_in", fragment.rowsIn());
+          planFragmentTable.set(f, "estimated_bytes", fragment.estimatedBytes());
+          planFragmentTable.set(f, "columns", fragment.columns());
+          planFragmentTable.set(f, "tables", fragment.tables());
+          planFragments.add(f);
+        }
+      }
+      queryTable.set(q, "plan_id", planId);
+      for (PlanSummary.Fragment fragment : plan.fragments()) {
+        StatementRecord.FragmentRun run = r.fragments().get(fragment.id());
+        Object[] f = fragmentTable.row();
+        fragmentTable.set(f, "query_id", id);
+        fragmentTable.set(f, "started_at", started);
+        fragmentTable.set(f, "fragment", fragment.id());
+        if (run != null) {
+          fragmentTable.set(f, "moved_rows", run.movedRows());
+          fragmentTable.set(f, "elapsed_ms", run.ms());
+          fragmentTable.set(f, "self_ms", r.selfMs(fragment));
+          if (run.rows() >= 0) {
+            fragmentTable.set(f, "actual_rows", run.rows());
+            fragmentTable.set(f, "q_error", qError(fragment.estimatedRows(), run.rows()));
             // Only whole counts correct later estimates (and are loaded again at start).
             fragmentTable.set(f, "feedback_key",
                 r.countsAreWhole() ? fragment.feedbackKey() : null);
           }
-          fragments.add(f);
         }
+        fragments.add(f);
       }
-      queries.add(q);
     }
-    // One transaction for the batch: a statement and its fragments are written together.
+    // One transaction for the batch: a statement, its fragments and its plan go together.
     try (DuckDBConnection c = (DuckDBConnection) database.getConnection()) {
       c.setAutoCommit(false);
       try {
+        append(c, "plans", plans);
+        append(c, "plan_fragments", planFragments);
         append(c, "queries", queries);
         append(c, "fragments", fragments);
         c.commit();
@@ -420,13 +519,40 @@ public final class WorkloadLog implements AutoCloseable {
         throw e;
       }
     }
+    planIds.putAll(newPlans);
   }
 
   /**
-   * A query id: unique within the log (a random base drawn when the log opens, plus a count),
-   * in UUID form, without drawing from the secure random source for every statement.
+   * A statement text with its plan: what executions that share a plan row have in common. (A
+   * prepared statement's executions share one summary object: compared as that first, and
+   * hashed by the texts, whose hashes strings keep.)
    */
-  private String nextQueryId() {
+  private static final class PlanKey {
+    final String sql;
+    final PlanSummary plan;
+    final int hash;
+
+    PlanKey(String sql, PlanSummary plan) {
+      this.sql = sql;
+      this.plan = plan;
+      this.hash = sql.hashCode() * 31 + plan.plan().hashCode();
+    }
+
+    @Override public boolean equals(Object o) {
+      return o instanceof PlanKey && ((PlanKey) o).hash == hash && ((PlanKey) o).sql.equals(sql)
+          && (((PlanKey) o).plan == plan || ((PlanKey) o).plan.equals(plan));
+    }
+
+    @Override public int hashCode() {
+      return hash;
+    }
+  }
+
+  /**
+   * A query or plan id: unique within the log (a random base drawn when the log opens, plus a
+   * count), in UUID form, without drawing from the secure random source for every statement.
+   */
+  private String nextId() {
     return new UUID(idBase.getMostSignificantBits(),
         idBase.getLeastSignificantBits() + idCount++).toString();
   }
@@ -519,7 +645,13 @@ public final class WorkloadLog implements AutoCloseable {
             + " ORDER BY started_at DESC OFFSET " + MAX_STATEMENTS + ")");
         s.execute("DELETE FROM log.fragments WHERE query_id NOT IN"
             + " (SELECT query_id FROM log.queries)");
+        s.execute("DELETE FROM log.plans WHERE plan_id NOT IN"
+            + " (SELECT plan_id FROM log.queries WHERE plan_id IS NOT NULL)");
+        s.execute("DELETE FROM log.plan_fragments WHERE plan_id NOT IN"
+            + " (SELECT plan_id FROM log.plans)");
       }
+      // A plan deleted here is written again when it runs next.
+      planIds.clear();
     } catch (SQLException e) {
       LOG.warn("Workload log: retention not applied: {}", e.getMessage());
     }
