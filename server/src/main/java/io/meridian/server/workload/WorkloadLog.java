@@ -46,9 +46,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * statement) and {@code meridian.system.fragments} (one row per fragment). Recording never
  * waits: {@link #record} puts the statement on a bounded queue that one background thread
  * writes in batches, at most one transaction per half second (a full queue drops the record
- * and counts it); fingerprints are computed
- * there too. Bounded by age ({@link #RETENTION}) and count ({@link #MAX_STATEMENTS}), applied at
- * start and then hourly.
+ * and counts it); fingerprints are computed there too, and what a plan's executions share is
+ * written once ({@code PLAN_COLUMNS}). Bounded by age ({@link #RETENTION}) and count
+ * ({@link #MAX_STATEMENTS}), applied at start and then hourly.
  */
 public final class WorkloadLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkloadLog.class);
@@ -121,8 +121,9 @@ public final class WorkloadLog implements AutoCloseable {
    * {@code log.plans} and {@code log.plan_fragments}, and NULL in the executions' rows, which
    * name the plan ({@code log.queries.plan_id}); the views {@code system.queries} and
    * {@code system.fragments} put them back. (Rows written before, with no plan id, keep their
-   * own.) Half of each row's values and most of its text: what the log's writer spends per
-   * statement is that much less.
+   * own.) Of the 44 values a point lookup's execution wrote, 20 (and the plan's text) are now
+   * written once; the writer's CPU per statement went from about 11 to 9 to 10 µs, and the log
+   * keeps each plan's text once.
    */
   private static final Map<String, List<String>> PLAN_COLUMNS = Map.of(
       "queries", List.of("statement_kind", "normalized_sql", "fingerprint", "catalogs",
@@ -223,7 +224,7 @@ public final class WorkloadLog implements AutoCloseable {
   private final AtomicLong dropped = new AtomicLong();
   /** Statements recorded and not yet written (or given up on). */
   private final AtomicLong pending = new AtomicLong();
-  /** The columns of {@code log.queries} and {@code log.fragments}, in the tables' order. */
+  /** The columns of each table of the log's schema, in the table's order. */
   private final Map<String, Layout> layouts;
   /**
    * The ids of the plans written to {@code log.plans}, by statement text and plan (the
