@@ -176,8 +176,10 @@ class ColumnStatisticsIT {
    * such as {@code l_orderkey} has none in its footer and a grouping by it is sized by Calcite's
    * guess. {@code ANALYZE} counts them over the table's files; the next plan groups into the
    * counted number (within the sketch's error, 10%, of the oracle's exact count; before, the
-   * guess is more than 50% off). Its own server, so
-   * that the shared one's plans stay as they were.
+   * guess is more than 50% off). The counts are kept beside the table: a new server over the
+   * same files uses them without ANALYZE, and ignores them once the files change. Its own
+   * servers over a copy of the lake's lineitem, so that the shared lake and server stay as
+   * they were.
    */
   @Test void analyzeCountsTheDistinctValuesParquetFootersLack() throws Exception {
     double exact;
@@ -190,21 +192,43 @@ class ColumnStatisticsIT {
     String grouped = "SELECT r.r_name, t.n FROM (SELECT l_orderkey, count(*) AS n"
         + " FROM lake.tpch.lineitem GROUP BY l_orderkey) t"
         + " JOIN shop.public.region r ON t.l_orderkey = r.r_regionkey";
-    try (io.meridian.server.MeridianServer server = fixture.startWithShop(
-        new io.meridian.adapter.CatalogSpec("lake", "parquet",
-            java.util.Map.of("path", fixture.demo().lakeDirectory().toString())));
+    java.nio.file.Path lake = java.nio.file.Path.of("target", "analyze-lake").toAbsolutePath();
+    io.meridian.server.demo.DemoEnvironment.deleteRecursively(lake);
+    java.nio.file.Path source = fixture.demo().lakeDirectory().resolve("tpch");
+    java.nio.file.Path lineitem = lake.resolve("tpch").resolve("lineitem.parquet");
+    java.nio.file.Files.createDirectories(lineitem.getParent());
+    java.nio.file.Files.copy(source.resolve("lineitem.parquet"), lineitem);
+    io.meridian.adapter.CatalogSpec spec = new io.meridian.adapter.CatalogSpec("lake", "parquet",
+        java.util.Map.of("path", lake.toString()));
+    double before;
+    double after;
+    try (io.meridian.server.MeridianServer server = fixture.startWithShop(spec);
          Connection c = DriverManager.getConnection(server.clientUrl());
          Statement s = c.createStatement()) {
-      double before = groupEstimate(s, grouped);
+      before = groupEstimate(s, grouped);
       assertThat(Math.abs(before - exact) / exact).as("before ANALYZE: %s of %s", before, exact)
           .isGreaterThan(0.5);
       assertThat(s.execute("ANALYZE lake.tpch.lineitem")).isFalse();
-      double after = groupEstimate(s, grouped);
+      after = groupEstimate(s, grouped);
       // A HyperLogLog sketch: a few percent off the exact count (5.5% here).
       assertThat(after).as("after ANALYZE").isCloseTo(exact, within(exact * 0.1));
       assertThatThrownBy(() -> s.execute("ANALYZE lake.tpch.no_such_table"))
           .isInstanceOf(SQLException.class)
           .hasMessageContaining("lake.tpch.no_such_table does not exist");
+    }
+    // A new server over the same files: the counts, without ANALYZE.
+    try (io.meridian.server.MeridianServer server = fixture.startWithShop(spec);
+         Connection c = DriverManager.getConnection(server.clientUrl());
+         Statement s = c.createStatement()) {
+      assertThat(groupEstimate(s, grouped)).as("after a restart").isEqualTo(after);
+    }
+    // The file rewritten since (here: its modification time): the counts are stale, unused.
+    java.nio.file.Files.setLastModifiedTime(lineitem, java.nio.file.attribute.FileTime
+        .fromMillis(java.nio.file.Files.getLastModifiedTime(lineitem).toMillis() + 60_000));
+    try (io.meridian.server.MeridianServer server = fixture.startWithShop(spec);
+         Connection c = DriverManager.getConnection(server.clientUrl());
+         Statement s = c.createStatement()) {
+      assertThat(groupEstimate(s, grouped)).as("after the files changed").isEqualTo(before);
     }
   }
 

@@ -116,8 +116,9 @@ final class ParquetBackend extends JdbcBackend implements LakeCatalog {
    * Counts each column's distinct values over all the table's files (DuckDB's
    * {@code approx_count_distinct}, a HyperLogLog sketch, in one scan), for the columns whose
    * footers record none: DuckDB's writer records them only for dictionary-encoded columns, so
-   * keys such as {@code l_orderkey} have none. They are kept in memory until the catalog
-   * closes, and serve the table's pruned views too.
+   * keys such as {@code l_orderkey} have none. They serve the table's pruned views too, and are
+   * kept beside the table for later servers while its files stay the same
+   * ({@link ParquetFooterStatistics#analyzed}).
    */
   @Override public String analyze(String schema, String table) {
     List<io.meridian.adapter.jdbc.TableStatisticsCache.ColumnInfo> columns =

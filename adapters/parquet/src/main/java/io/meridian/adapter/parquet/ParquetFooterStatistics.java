@@ -29,6 +29,8 @@ import java.util.stream.Collectors;
  * the table's files serves ({@link ParquetBackend#analyze}).
  */
 final class ParquetFooterStatistics implements ColumnStatisticsSource {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ParquetFooterStatistics.class);
   private final Path root;
   private final Map<String, List<String>> prunedFiles;
 
@@ -50,9 +52,95 @@ final class ParquetFooterStatistics implements ColumnStatisticsSource {
   private final Map<String, Map<String, Double>> analyzed =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  /** Keeps the distinct counts ANALYZE counted for a table's columns. */
+  /**
+   * Keeps the distinct counts ANALYZE counted for a table's columns: in memory, and in a hidden
+   * file beside the table ({@link #countsFile}) with a digest of the files they were counted
+   * over, so that a later server (or catalog) uses them while the table's files are the same.
+   * A lake Meridian cannot write to keeps them in memory only.
+   */
   void analyzed(String schema, String table, Map<String, Double> distinct) {
     analyzed.put(schema + '.' + table, Map.copyOf(distinct));
+    Path file = countsFile(schema, table);
+    try {
+      java.util.Properties counts = new java.util.Properties();
+      counts.setProperty("files", filesDigest(schema, table));
+      distinct.forEach((column, n) -> counts.setProperty("distinct." + column, n.toString()));
+      Path partial = file.resolveSibling(file.getFileName() + ".tmp");
+      try (java.io.Writer out = java.nio.file.Files.newBufferedWriter(partial)) {
+        counts.store(out, "Meridian: ANALYZE " + schema + "." + table
+            + " (distinct counts; ignored once the table's files change)");
+      }
+      java.nio.file.Files.move(partial, file,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.info("ANALYZE {}.{}: counts kept in memory only (not written to {}: {})", schema,
+          table, file, e.toString());
+    }
+  }
+
+  /**
+   * The distinct counts ANALYZE counted for a table: this catalog's, else those kept beside the
+   * table by an earlier ANALYZE over the same files; null when there are none.
+   */
+  private @Nullable Map<String, Double> counted(String schema, String table) {
+    Map<String, Double> counted = analyzed.get(schema + '.' + table);
+    if (counted != null) {
+      return counted;
+    }
+    Path file = countsFile(schema, table);
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      return null;
+    }
+    try {
+      java.util.Properties counts = new java.util.Properties();
+      try (java.io.Reader in = java.nio.file.Files.newBufferedReader(file)) {
+        counts.load(in);
+      }
+      if (!filesDigest(schema, table).equals(counts.getProperty("files"))) {
+        LOG.info("ANALYZE counts of {}.{} are stale (its files changed since): not used;"
+            + " run ANALYZE again", schema, table);
+        return null;
+      }
+      Map<String, Double> loaded = new HashMap<>();
+      for (String key : counts.stringPropertyNames()) {
+        if (key.startsWith("distinct.")) {
+          loaded.put(key.substring("distinct.".length()),
+              Double.parseDouble(counts.getProperty(key)));
+        }
+      }
+      analyzed.put(schema + '.' + table, Map.copyOf(loaded));
+      LOG.debug("ANALYZE counts of {}.{} read from {}", schema, table, file);
+      return loaded;
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.info("ANALYZE counts of {}.{} not read from {}: {}", schema, table, file,
+          e.toString());
+      return null;
+    }
+  }
+
+  /**
+   * Where ANALYZE's counts of a table are kept: a hidden file in its schema's folder (the
+   * catalog skips hidden files, and DuckDB reads only a table's {@code .parquet} files).
+   */
+  private Path countsFile(String schema, String table) {
+    return root.resolve(schema).resolve("." + table + ".meridian-analyze");
+  }
+
+  /** A digest of a table's files: their paths, sizes and modification times. */
+  private String filesDigest(String schema, String table) throws java.io.IOException {
+    ParquetLayout.TableLocation at = ParquetLayout.locate(root, schema, table);
+    StringBuilder facts = new StringBuilder();
+    try (java.util.stream.Stream<Path> files = at.directory()
+        ? java.nio.file.Files.walk(at.location()) : java.util.stream.Stream.of(at.location())) {
+      for (Path f : files.filter(ParquetLayout::isParquetFile).sorted().toList()) {
+        facts.append(root.relativize(f)).append(' ').append(java.nio.file.Files.size(f))
+            .append(' ').append(java.nio.file.Files.getLastModifiedTime(f).toMillis())
+            .append('\n');
+      }
+    }
+    return com.google.common.hash.Hashing.sha256()
+        .hashString(facts, java.nio.charset.StandardCharsets.UTF_8).toString();
   }
 
   /** The DuckDB expression of a table's files: its glob, or a pruned view's list. */
@@ -92,8 +180,7 @@ final class ParquetFooterStatistics implements ColumnStatisticsSource {
     groups.forEach((name, list) -> result.put(name, combine(list)));
     // A pruned view ("table/..."): its base table's counts, capped by the view's rows.
     int slash = table.indexOf('/');
-    Map<String, Double> counted = analyzed.get(schema + '.'
-        + (slash < 0 ? table : table.substring(0, slash)));
+    Map<String, Double> counted = counted(schema, slash < 0 ? table : table.substring(0, slash));
     if (counted != null) {
       counted.forEach((name, distinct) -> {
         ColumnStatistics footer = result.get(name);
