@@ -78,14 +78,12 @@ public final class RecordingOverhead {
         boolean onFirst = r % 2 == 0;
         for (int i = 0; i < 2; i++) {
           boolean logOn = onFirst == (i == 0);
-          long[] lookups = new long[1];
-          double rate = logOn ? block(withLog, customers, blockSeconds, lookups)
-              : block(withoutLog, customers, blockSeconds, lookups);
+          Block block = block(logOn ? withLog : withoutLog, customers, blockSeconds);
           if (logOn) {
-            onRates[r] = rate;
-            recorded += lookups[0];
+            onRates[r] = block.rate();
+            recorded += block.lookups();
           } else {
-            offRates[r] = rate;
+            offRates[r] = block.rate();
           }
           pause(logged.workloadLog());
         }
@@ -119,14 +117,13 @@ public final class RecordingOverhead {
     System.exit(0);
   }
 
-  private static double block(PreparedStatement statement, long customers, double seconds)
-      throws SQLException {
-    return block(statement, customers, seconds, new long[1]);
+  /** One block's lookups, and their rate per second. */
+  private record Block(long lookups, double rate) {
   }
 
-  /** Runs lookups for {@code seconds}; returns lookups per second (their count in n[0]). */
-  private static double block(PreparedStatement statement, long customers, double seconds,
-      long[] n) throws SQLException {
+  /** Runs lookups for {@code seconds}. */
+  private static Block block(PreparedStatement statement, long customers, double seconds)
+      throws SQLException {
     long start = System.nanoTime();
     long end = start + (long) (seconds * 1e9);
     long count = 0;
@@ -141,8 +138,7 @@ public final class RecordingOverhead {
       count++;
       now = System.nanoTime();
     } while (now < end);
-    n[0] = count;
-    return count / ((now - start) / 1e9);
+    return new Block(count, count / ((now - start) / 1e9));
   }
 
   /** Waits until the log has written what it recorded, and a second at least. */

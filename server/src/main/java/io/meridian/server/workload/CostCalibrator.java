@@ -164,13 +164,12 @@ public final class CostCalibrator implements CostModel.Calibrator, AutoCloseable
 
   /** The filter of a fit over the log's most recent statements. */
   private static String recentStatements() {
-    return "q.query_id IN (SELECT query_id FROM " + QUERIES
-        + " ORDER BY started_at DESC LIMIT "
+    return "q.query_id IN (SELECT query_id FROM " + QUERIES + " ORDER BY started_at DESC LIMIT "
         + WINDOW + ")";
   }
 
   /**
-   * Fits to the statements {@code filter} selects ({@code q} is {@code system.queries}; a
+   * Fits to the statements {@code filter} selects ({@code q} is a statement of {@link #QUERIES}; a
    * {@code ?} takes {@code parameter}), then stores and installs the result if anything was
    * fitted.
    */

@@ -417,10 +417,6 @@ public final class WorkloadLog implements AutoCloseable {
     for (StatementRecord r : batch) {
       String id = nextId();
       LocalDateTime started = LocalDateTime.ofInstant(r.startedAt(), ZoneOffset.UTC);
-      String[] shape = shapes.computeIfAbsent(r.sql(), sql -> {
-        String n = Fingerprints.normalize(sql);
-        return new String[] {n, Fingerprints.of(n), Fingerprints.kind(n)};
-      });
       PlanSummary plan = r.plan();
       Object[] q = queryTable.row();
       queryTable.set(q, "query_id", id);
@@ -440,6 +436,7 @@ public final class WorkloadLog implements AutoCloseable {
       queryTable.set(q, "jvm_rows_actual", r.jvmRows());
       queries.add(q);
       if (plan == null) {
+        String[] shape = shape(r.sql());
         queryTable.set(q, "statement_kind", shape[2]);
         queryTable.set(q, "normalized_sql", truncate(shape[0]));
         queryTable.set(q, "fingerprint", shape[1]);
@@ -453,6 +450,7 @@ public final class WorkloadLog implements AutoCloseable {
       if (planId == null) {
         planId = nextId();
         newPlans.put(key, planId);
+        String[] shape = shape(r.sql());
         Object[] p = planTable.row();
         planTable.set(p, "plan_id", planId);
         planTable.set(p, "created_at", started);
@@ -521,6 +519,17 @@ public final class WorkloadLog implements AutoCloseable {
       }
     }
     planIds.putAll(newPlans);
+  }
+
+  /**
+   * The normalized text, fingerprint and kind of a statement text: written with its plan, or
+   * with the statement when it has none.
+   */
+  private String[] shape(String sql) {
+    return shapes.computeIfAbsent(sql, text -> {
+      String n = Fingerprints.normalize(text);
+      return new String[] {n, Fingerprints.of(n), Fingerprints.kind(n)};
+    });
   }
 
   /**

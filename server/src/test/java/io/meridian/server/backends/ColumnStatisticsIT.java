@@ -230,6 +230,7 @@ class ColumnStatisticsIT {
          Statement s = c.createStatement()) {
       assertThat(groupEstimate(s, grouped)).as("after the files changed").isEqualTo(before);
     }
+    assertThat(lake.resolve("tpch").resolve(".lineitem.meridian-analyze")).doesNotExist();
   }
 
   /**

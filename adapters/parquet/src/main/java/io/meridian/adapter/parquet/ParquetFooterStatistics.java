@@ -68,7 +68,7 @@ final class ParquetFooterStatistics implements ColumnStatisticsSource {
       Path partial = file.resolveSibling(file.getFileName() + ".tmp");
       try (java.io.Writer out = java.nio.file.Files.newBufferedWriter(partial)) {
         counts.store(out, "Meridian: ANALYZE " + schema + "." + table
-            + " (distinct counts; ignored once the table's files change)");
+            + " (distinct counts; removed once the table's files change)");
       }
       java.nio.file.Files.move(partial, file,
           java.nio.file.StandardCopyOption.REPLACE_EXISTING,
@@ -98,7 +98,10 @@ final class ParquetFooterStatistics implements ColumnStatisticsSource {
         counts.load(in);
       }
       if (!filesDigest(schema, table).equals(counts.getProperty("files"))) {
-        LOG.info("ANALYZE counts of {}.{} are stale (its files changed since): not used;"
+        // Counts of other files never hold again: removed, so that the table's files are not
+        // digested again each time its statistics are read.
+        java.nio.file.Files.deleteIfExists(file);
+        LOG.info("ANALYZE counts of {}.{} were stale (its files changed since): removed;"
             + " run ANALYZE again", schema, table);
         return null;
       }
